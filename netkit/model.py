@@ -1,0 +1,416 @@
+"""The network model: plain data describing everything a stack declares.
+
+Every front door (our Pulumi program run offline, Kubernetes manifests, the policy
+pack's view of a preview) builds one `NetworkModel`, and every analysis reads it.
+Nothing here imports Pulumi: the model must load in a plain interpreter.
+
+All records are frozen dataclasses holding tuples and read-only mappings, so a model
+can be shared between analyses without defensive copies.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+Labels = Mapping[str, str]
+
+
+def frozen_labels(labels: Mapping[str, str] | None = None) -> Labels:
+    """A read-only copy of `labels` (empty when None)."""
+    return MappingProxyType(dict(labels or {}))
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+class Layer(StrEnum):
+    """Where an address range lives; overlap messages name both layers."""
+
+    DOCKER_BRIDGE = "docker bridge"
+    DOCKER_OVERLAY = "docker overlay"
+    DOCKER_DEFAULT_POOL = "docker default pool"
+    CALICO_POOL = "calico pool"
+    POD_CIDR = "pod cidr"
+    SERVICE_CIDR = "service cidr"
+    NODE = "node network"
+    HOST_ROUTE = "host route"
+    RESERVED = "reserved"
+
+
+@dataclass(frozen=True)
+class AddressSpace:
+    """One CIDR owned by one thing (a network, a pool, a reserved range)."""
+
+    name: str
+    layer: Layer
+    cidr: IPNetwork
+    source: str = ""
+    """Where it was declared: a Pulumi URN or name, or `file#document`."""
+    gateway: IPAddress | None = None
+    ip_range: IPNetwork | None = None
+
+    def describe(self) -> str:
+        return f"{self.layer} {self.name!r} {self.cidr}"
+
+
+# --------------------------------------------------------------------------- docker
+
+
+@dataclass(frozen=True)
+class DockerNetwork:
+    """A Docker network as declared (bridge or overlay)."""
+
+    name: str
+    driver: str
+    """"bridge" or "overlay"."""
+    subnets: tuple[AddressSpace, ...] = ()
+    internal: bool = False
+    icc: bool = True
+    """Inter-container communication (bridge option `enable_icc`)."""
+    encrypted: bool = False
+    attachable: bool = False
+    multi_host: bool = False
+    """The stack spec says this network carries traffic between hosts."""
+    role: str = ""
+    """Free-form tier from the spec (e.g. "backend"); rules may key on it."""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PublishedPort:
+    container_port: int
+    host_port: int | None
+    host_ip: str
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
+class DockerAttachment:
+    network: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DockerContainer:
+    name: str
+    image: str = ""
+    networks: tuple[DockerAttachment, ...] = ()
+    published: tuple[PublishedPort, ...] = ()
+    source: str = ""
+
+
+# --------------------------------------------------------------------------- calico
+
+
+@dataclass(frozen=True)
+class CalicoPool:
+    name: str
+    cidr: IPNetwork
+    block_size: int
+    encapsulation: str = "IPIP"
+    nat_outgoing: bool = True
+    node_selector: str = "all()"
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CniInstall:
+    """A CNI plugin the stack installs (Calico, Flannel, ...)."""
+
+    name: str
+    plugin: str
+    enforces_network_policy: bool
+    source: str = ""
+
+
+# --------------------------------------------------------------------------- kubernetes
+
+
+class SelectorOperator(StrEnum):
+    IN = "In"
+    NOT_IN = "NotIn"
+    EXISTS = "Exists"
+    DOES_NOT_EXIST = "DoesNotExist"
+
+
+@dataclass(frozen=True)
+class SelectorRequirement:
+    key: str
+    operator: SelectorOperator
+    values: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    """A Kubernetes label selector. The empty selector matches everything."""
+
+    match_labels: Labels = field(default_factory=frozen_labels)
+    match_expressions: tuple[SelectorRequirement, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.match_labels and not self.match_expressions
+
+    def matches(self, labels: Labels) -> bool:
+        """Kubernetes semantics: every matchLabels pair and every expression must hold."""
+        for key, value in self.match_labels.items():
+            if labels.get(key) != value:
+                return False
+        for req in self.match_expressions:
+            present = req.key in labels
+            if req.operator is SelectorOperator.IN:
+                if not present or labels[req.key] not in req.values:
+                    return False
+            elif req.operator is SelectorOperator.NOT_IN:
+                if present and labels[req.key] in req.values:
+                    return False
+            elif req.operator is SelectorOperator.EXISTS:
+                if not present:
+                    return False
+            elif present:  # DOES_NOT_EXIST
+                return False
+        return True
+
+    def __hash__(self) -> int:
+        return hash((tuple(sorted(self.match_labels.items())), self.match_expressions))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LabelSelector):
+            return NotImplemented
+        return (
+            dict(self.match_labels) == dict(other.match_labels)
+            and self.match_expressions == other.match_expressions
+        )
+
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    labels: Labels = field(default_factory=frozen_labels)
+    declared: bool = True
+    """False when only implied by a workload's namespace."""
+    source: str = ""
+
+    def effective_labels(self) -> Labels:
+        """Labels as the API server sees them: the name label is always present."""
+        return frozen_labels({**self.labels, NAMESPACE_NAME_LABEL: self.name})
+
+
+@dataclass(frozen=True)
+class ContainerPort:
+    port: int
+    protocol: str = "TCP"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Pods that share a template: a Deployment, a bare Pod, a DaemonSet, ..."""
+
+    kind: str
+    name: str
+    namespace: str
+    labels: Labels = field(default_factory=frozen_labels)
+    """Pod (template) labels: what policies and Services select."""
+    ports: tuple[ContainerPort, ...] = ()
+    replicas: int = 1
+    host_network: bool = False
+    host_ports: tuple[int, ...] = ()
+    source: str = ""
+
+    @property
+    def ref(self) -> str:
+        """`namespace/name[Kind]`, the connlist notation."""
+        return f"{self.namespace}/{self.name}[{self.kind}]"
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    port: int
+    target_port: int | str
+    protocol: str = "TCP"
+    name: str = ""
+    node_port: int | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    namespace: str
+    type: str = "ClusterIP"
+    selector: Labels = field(default_factory=frozen_labels)
+    ports: tuple[ServicePort, ...] = ()
+    cluster_ip: str | None = None
+    external_ips: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class IngressPath:
+    host: str
+    path: str
+    path_type: str
+    service: str
+    port: int | str | None
+
+
+@dataclass(frozen=True)
+class IngressTLS:
+    hosts: tuple[str, ...]
+    secret_name: str
+
+
+@dataclass(frozen=True)
+class Ingress:
+    """An Ingress or an OpenShift Route: traffic from the ingress controller to Services."""
+
+    name: str
+    namespace: str
+    kind: str = "Ingress"
+    ingress_class: str | None = None
+    paths: tuple[IngressPath, ...] = ()
+    default_backend: IngressPath | None = None
+    tls: tuple[IngressTLS, ...] = ()
+    annotations: Labels = field(default_factory=frozen_labels)
+    source: str = ""
+
+    def backends(self) -> tuple[IngressPath, ...]:
+        extra = (self.default_backend,) if self.default_backend else ()
+        return self.paths + extra
+
+
+@dataclass(frozen=True)
+class IPBlock:
+    cidr: IPNetwork
+    excepts: tuple[IPNetwork, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyPeer:
+    """One `from`/`to` entry. Exactly one of ip_block or a selector pair is set."""
+
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+
+
+@dataclass(frozen=True)
+class PolicyPort:
+    protocol: str = "TCP"
+    port: int | str | None = None
+    """None: every port of the protocol; str: a named container port."""
+    end_port: int | None = None
+    protocol_declared: bool = True
+    """False when the manifest omitted `protocol` (defaults to TCP; hygiene rule)."""
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """One ingress or egress rule. Empty peers: any peer; empty ports: any port."""
+
+    peers: tuple[PolicyPeer, ...] = ()
+    ports: tuple[PolicyPort, ...] = ()
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    name: str
+    namespace: str
+    pod_selector: LabelSelector = field(default_factory=LabelSelector)
+    ingress: tuple[PolicyRule, ...] = ()
+    egress: tuple[PolicyRule, ...] = ()
+    affects_ingress: bool = True
+    affects_egress: bool = False
+    """policyTypes, resolved with the API defaults when omitted."""
+    policy_types_declared: bool = True
+    source: str = ""
+
+
+# --------------------------------------------------------------------------- intent
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A side of a declared connection: a workload, a whole namespace, or a CIDR."""
+
+    namespace: str | None = None
+    workload: str | None = None
+    cidr: IPNetwork | None = None
+
+    def describe(self) -> str:
+        if self.cidr is not None:
+            return str(self.cidr)
+        if self.workload is not None:
+            return f"{self.namespace}/{self.workload}"
+        return f"namespace {self.namespace}"
+
+
+@dataclass(frozen=True)
+class DeclaredConnection:
+    """Intent from the stack spec: `source` may reach `destination` on `ports`."""
+
+    source: Endpoint
+    destination: Endpoint
+    ports: tuple[PolicyPort, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExposurePolicy:
+    """What the stack spec allows to be exposed outside the cluster or host."""
+
+    allowed_service_types: frozenset[str] = frozenset({"ClusterIP"})
+    allowed_external_ips: frozenset[str] = frozenset()
+    allow_public_publish: bool = False
+    require_overlay_encryption: bool = False
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class NetworkModel:
+    """Everything a stack declares, from any front door."""
+
+    address_spaces: tuple[AddressSpace, ...] = ()
+    docker_networks: tuple[DockerNetwork, ...] = ()
+    docker_containers: tuple[DockerContainer, ...] = ()
+    calico_pools: tuple[CalicoPool, ...] = ()
+    cni: tuple[CniInstall, ...] = ()
+    namespaces: tuple[Namespace, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    services: tuple[Service, ...] = ()
+    ingresses: tuple[Ingress, ...] = ()
+    network_policies: tuple[NetworkPolicy, ...] = ()
+    connections: tuple[DeclaredConnection, ...] | None = None
+    """Declared intent; None when the front door has none (plain manifests)."""
+    exposure: ExposurePolicy = field(default_factory=ExposurePolicy)
+    pod_cidr: IPNetwork | None = None
+    unknown: tuple[str, ...] = ()
+    """Values that were unknown at preview, as `resource: field` notes."""
+    notes: tuple[str, ...] = ()
+    """Things a loader skipped (unknown kinds, ...), for the user to see."""
+
+    def namespace(self, name: str) -> Namespace:
+        """The namespace `name`; implied (labels: name only) when undeclared."""
+        for ns in self.namespaces:
+            if ns.name == name:
+                return ns
+        return Namespace(name=name, declared=False)
+
+    def all_namespaces(self) -> tuple[Namespace, ...]:
+        """Declared namespaces plus those implied by workloads, policies and services."""
+        seen = {ns.name: ns for ns in self.namespaces}
+        for item in (*self.workloads, *self.network_policies, *self.services):
+            if item.namespace not in seen:
+                seen[item.namespace] = Namespace(name=item.namespace, declared=False)
+        return tuple(seen[name] for name in sorted(seen))
