@@ -1,0 +1,5 @@
+"""Entry point the Pulumi engine runs; the program lives in `components.program`."""
+
+from components.program import deploy
+
+deploy()

@@ -1,0 +1,24 @@
+"""Docker labels that carry netkit's intent onto real resources.
+
+The policy pack reads Docker networks as the engine sees them; what the engine cannot
+know (the tier, whether a network is meant to span hosts) travels as labels.
+"""
+
+from __future__ import annotations
+
+import pulumi_docker as docker
+
+ROLE = "netkit.role"
+MULTI_HOST = "netkit.multi-host"
+COMPONENT = "netkit.component"
+
+
+def network_labels(
+    labels: dict[str, str], *, component: str, role: str = "", multi_host: bool = False
+) -> list[docker.NetworkLabelArgs]:
+    merged = {**labels, COMPONENT: component}
+    if role:
+        merged[ROLE] = role
+    if multi_host:
+        merged[MULTI_HOST] = "true"
+    return [docker.NetworkLabelArgs(label=key, value=value) for key, value in sorted(merged.items())]

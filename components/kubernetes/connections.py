@@ -1,0 +1,116 @@
+"""Least-privilege connections: one `allow()` writes both sides' NetworkPolicies.
+
+In the spirit of cdk8s-plus' `connections.allowTo`, but the unit is a declared
+connection between endpoints (a service, a whole namespace, a CIDR) that may sit in
+different namespaces. Each connection is a `Connection` component holding an egress
+policy in the source namespace and an ingress policy in the destination namespace, with
+names derived from the endpoints so they never change between runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.selectors import peer, pod_selector, policy_ports
+from netkit.model import Endpoint, PolicyPort
+from netkit.ports import format_port
+
+
+def _slug(endpoint: Endpoint) -> str:
+    if endpoint.cidr is not None:
+        return "cidr-" + str(endpoint.cidr).replace("/", "-").replace(":", "-").replace(".", "-")
+    if endpoint.workload is None:
+        return f"ns-{endpoint.namespace}"
+    return f"{endpoint.namespace}-{endpoint.workload}"
+
+
+def connection_id(source: Endpoint, destination: Endpoint) -> str:
+    """A stable, DNS-safe id for the pair, short enough for a policy name."""
+    text = f"{_slug(source)}-to-{_slug(destination)}"
+    if len(text) <= 200:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return f"{text[:189]}-{digest}"
+
+
+class Connection(pulumi.ComponentResource):
+    """`source` may open connections to `destination` on `ports`, and nothing more.
+
+    Writes an Egress policy selecting the source pods (when the source is in the
+    cluster) and an Ingress policy selecting the destination pods (when the destination
+    is in the cluster). Both are needed under a default deny on both sides.
+    """
+
+    policy_names: pulumi.Output[list[str]]
+
+    def __init__(
+        self,
+        name: str,
+        source: Endpoint,
+        destination: Endpoint,
+        ports: list[PolicyPort],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "source": source.describe(),
+            "destination": destination.describe(),
+            "ports": [format_port(p) for p in ports],
+        }
+        super().__init__("netkit:kubernetes:Connection", name, props, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        ident = connection_id(source, destination)
+        port_list = policy_ports(ports)
+        names: list[pulumi.Output[str]] = []
+        if source.namespace is not None:
+            egress = k8s.networking.v1.NetworkPolicy(
+                f"{name}-egress",
+                metadata=self._metadata(f"egress-{ident}", source.namespace, props),
+                spec={
+                    "pod_selector": pod_selector(source),
+                    "policy_types": ["Egress"],
+                    "egress": [{"to": [peer(destination)], "ports": port_list}],
+                },
+                opts=child,
+            )
+            names.append(egress.metadata.apply(lambda m: f"{m.namespace}/{m.name}"))
+        if destination.namespace is not None:
+            ingress = k8s.networking.v1.NetworkPolicy(
+                f"{name}-ingress",
+                metadata=self._metadata(f"ingress-{ident}", destination.namespace, props),
+                spec={
+                    "pod_selector": pod_selector(destination),
+                    "policy_types": ["Ingress"],
+                    "ingress": [{"from": [peer(source)], "ports": port_list}],
+                },
+                opts=child,
+            )
+            names.append(ingress.metadata.apply(lambda m: f"{m.namespace}/{m.name}"))
+        self.policy_names = pulumi.Output.all(*names)
+        self.register_outputs({"policy_names": self.policy_names})
+
+    @staticmethod
+    def _metadata(name: str, namespace: str, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": name[:253],
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/managed-by": "netkit"},
+            "annotations": {
+                "netkit.dev/connection": f"{props['source']} -> {props['destination']} "
+                + ",".join(props["ports"])
+            },
+        }
+
+
+def allow(
+    name: str,
+    source: Endpoint,
+    destination: Endpoint,
+    ports: list[PolicyPort],
+    opts: pulumi.ResourceOptions | None = None,
+) -> Connection:
+    """Allow `source` to reach `destination` on `ports` (both policies written)."""
+    return Connection(name, source, destination, ports, opts)

@@ -1,0 +1,158 @@
+"""`NetworkStack`: a whole environment's container networking from one stack spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_docker as docker
+import pulumi_kubernetes as k8s
+
+from components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
+from components.kubernetes.app_service import AppService
+from components.kubernetes.calico import CalicoInstall
+from components.kubernetes.connections import allow, connection_id
+from components.kubernetes.ingress_route import IngressRoute
+from components.kubernetes.namespace_isolation import NamespaceIsolation
+from netkit.intent import stack_props
+from netkit.spec import StackSpec
+
+
+def render_directory(spec: StackSpec, stack: str) -> str:
+    return spec.kubernetes.render_directory.replace("{stack}", stack)
+
+
+def docker_dns(spec: StackSpec) -> dict[str, list[str]]:
+    """Container -> the names it resolves through Docker's embedded DNS.
+
+    A container resolves the name and aliases of every other container that shares
+    one of its user-defined networks, and nothing else.
+    """
+    answers: dict[str, set[str]] = {}
+    for container in spec.docker.containers:
+        for attachment in container.networks:
+            answers.setdefault(attachment.network, set()).update(
+                {container.name, *attachment.aliases}
+            )
+    resolved: dict[str, list[str]] = {}
+    for container in spec.docker.containers:
+        names: set[str] = set()
+        for attachment in container.networks:
+            names |= answers[attachment.network]
+        resolved[container.name] = sorted(names)
+    return resolved
+
+
+class NetworkStack(pulumi.ComponentResource):
+    """Docker networks and containers, Calico, namespaces, services, ingresses, policies.
+
+    The component's own inputs carry the stack's intent (declared connections, reserved
+    ranges, exposure rules, address plan) so the policy pack can compare what is
+    declared with what the resources allow.
+    """
+
+    networks: dict[str, pulumi.Output[str]]
+    """Declared network name -> Docker network ID."""
+    dns: dict[str, list[str]]
+    """Container -> names it resolves by Docker's embedded DNS."""
+    service_dns: dict[str, pulumi.Output[str]]
+    """`namespace/service` -> cluster DNS name."""
+
+    def __init__(
+        self,
+        name: str,
+        spec: StackSpec,
+        stack: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("netkit:stack:NetworkStack", name, {"intent": stack_props(spec)}, opts)
+        self._name = name
+        self._docker(spec)
+        self._kubernetes(spec, stack)
+        self.register_outputs(
+            {"networks": self.networks, "dns": self.dns, "service_dns": self.service_dns}
+        )
+
+    def _child(self, provider: pulumi.ProviderResource | None = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=provider)
+
+    def _docker(self, spec: StackSpec) -> None:
+        provider = (
+            docker.Provider(f"{self._name}-docker", host=spec.docker.host, opts=self._child())
+            if spec.docker.host
+            else None
+        )
+        names: dict[str, pulumi.Output[str]] = {}
+        self.networks = {}
+        for bridge in spec.docker.bridges:
+            net = BridgeNetwork(bridge.name, bridge, opts=self._child(provider))
+            names[bridge.name], self.networks[bridge.name] = net.network_name, net.network_id
+        for overlay in spec.docker.overlays:
+            ovl = OverlayNetwork(overlay.name, overlay, opts=self._child(provider))
+            names[overlay.name], self.networks[overlay.name] = ovl.network_name, ovl.network_id
+        for container in spec.docker.containers:
+            ServiceContainer(
+                container.name,
+                container,
+                networks=names,
+                image=spec.docker.image,
+                opts=self._child(provider),
+            )
+        self.dns = docker_dns(spec)
+
+    def _kubernetes(self, spec: StackSpec, stack: str) -> None:
+        k8s_spec = spec.kubernetes
+        self.service_dns = {}
+        if not (k8s_spec.namespaces or k8s_spec.calico or k8s_spec.ingresses):
+            return
+        if k8s_spec.mode == "render":
+            provider = k8s.Provider(
+                f"{self._name}-k8s",
+                render_yaml_to_directory=render_directory(spec, stack),
+                opts=self._child(),
+            )
+        else:
+            provider = k8s.Provider(
+                f"{self._name}-k8s",
+                kubeconfig=k8s_spec.kubeconfig,
+                context=k8s_spec.context,
+                opts=self._child(),
+            )
+        opts = self._child(provider)
+        if k8s_spec.calico is not None:
+            CalicoInstall(f"{self._name}-calico", k8s_spec.calico, opts=opts)
+        services: dict[str, dict[str, Any]] = {}
+        for ns in k8s_spec.namespaces:
+            namespace = k8s.core.v1.Namespace(
+                f"{ns.name}-namespace",
+                metadata={"name": ns.name, "labels": dict(ns.labels)},
+                opts=opts,
+            )
+            in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
+            if ns.default_deny:
+                NamespaceIsolation(
+                    f"{ns.name}-isolation", ns.name, dns=k8s_spec.dns, allow_dns=ns.allow_dns, opts=in_ns
+                )
+            services[ns.name] = {}
+            for svc in ns.services:
+                app = AppService(
+                    f"{ns.name}-{svc.name}", ns.name, svc, k8s_spec.cluster_domain, opts=in_ns
+                )
+                services[ns.name][svc.name] = svc
+                self.service_dns[f"{ns.name}/{svc.name}"] = app.dns_name
+        for ingress in k8s_spec.ingresses:
+            IngressRoute(
+                f"{ingress.namespace}-{ingress.name}",
+                ingress,
+                services=services[ingress.namespace],
+                controller=k8s_spec.ingress_controller,
+                opts=opts,
+            )
+        for conn in k8s_spec.connections:
+            allow(
+                connection_id(conn.source, conn.destination),
+                conn.source,
+                conn.destination,
+                list(conn.ports),
+                opts=opts,
+            )

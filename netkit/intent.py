@@ -1,0 +1,126 @@
+"""The stack's intent as plain data on the `NetworkStack` resource, and back.
+
+What a stack *means* (who may talk to whom, which ranges are reserved, what may be
+exposed) is not visible on any single Kubernetes or Docker resource. `NetworkStack`
+registers it as its own inputs with `stack_props`; the policy pack and `netkit synth`
+read it back with `intent_from_props`, so the same rules see the same intent from
+either front door.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from netkit.model import (
+    AddressSpace,
+    DeclaredConnection,
+    Endpoint,
+    ExposurePolicy,
+    IPNetwork,
+    Layer,
+    PolicyPort,
+)
+from netkit.ports import format_port, parse_port_spec
+from netkit.spec import StackSpec
+
+STACK_TYPE = "netkit:stack:NetworkStack"
+
+
+def _endpoint_text(endpoint: Endpoint) -> str:
+    if endpoint.cidr is not None:
+        return str(endpoint.cidr)
+    return f"{endpoint.namespace}/{endpoint.workload or '*'}"
+
+
+def stack_props(spec: StackSpec) -> dict[str, Any]:
+    """JSON-ready intent for the `NetworkStack` component's inputs."""
+    k8s = spec.kubernetes
+    return {
+        "reserved": [{"name": r.name, "cidr": r.cidr} for r in spec.reserved],
+        "podCidr": k8s.pod_cidr,
+        "serviceCidr": k8s.service_cidr,
+        "nodeCidrs": list(k8s.node_cidrs),
+        "dockerHosts": spec.docker.hosts,
+        "dns": {"namespace": k8s.dns.namespace, "podLabels": dict(k8s.dns.pod_labels)},
+        "connections": [
+            {
+                "from": _endpoint_text(c.source),
+                "to": _endpoint_text(c.destination),
+                "ports": [format_port(p) for p in c.ports],
+            }
+            for c in k8s.connections
+        ],
+        "exposure": {
+            "serviceTypes": list(spec.exposure.service_types),
+            "externalIPs": list(spec.exposure.external_ips),
+            "publicPublish": spec.exposure.public_publish,
+            "overlayEncryption": spec.exposure.overlay_encryption,
+        },
+    }
+
+
+@dataclass(frozen=True)
+class StackIntent:
+    """What `intent_from_props` recovers."""
+
+    address_spaces: tuple[AddressSpace, ...]
+    connections: tuple[DeclaredConnection, ...]
+    exposure: ExposurePolicy
+    pod_cidr: IPNetwork | None
+    docker_hosts: int
+    dns_namespace: str
+    dns_labels: Mapping[str, str]
+
+
+def _parse_endpoint(text: str) -> Endpoint:
+    namespace, slash, workload = text.partition("/")
+    try:
+        return Endpoint(cidr=ipaddress.ip_network(text))
+    except ValueError:
+        pass
+    return Endpoint(namespace=namespace, workload=None if workload in {"*", ""} else workload)
+
+
+def _ports(values: list[str]) -> tuple[PolicyPort, ...]:
+    return tuple(parse_port_spec(v) for v in values)
+
+
+def intent_from_props(props: Mapping[str, Any], source: str = "") -> StackIntent:
+    """Rebuild the intent from `stack_props` output (as the engine echoes it)."""
+    spaces: list[AddressSpace] = [
+        AddressSpace(r["name"], Layer.RESERVED, ipaddress.ip_network(r["cidr"]), source)
+        for r in props.get("reserved") or []
+    ]
+    pod_cidr = ipaddress.ip_network(props["podCidr"]) if props.get("podCidr") else None
+    if pod_cidr is not None:
+        spaces.append(AddressSpace("pods", Layer.POD_CIDR, pod_cidr, source))
+    if props.get("serviceCidr"):
+        spaces.append(
+            AddressSpace("services", Layer.SERVICE_CIDR, ipaddress.ip_network(props["serviceCidr"]), source)
+        )
+    for index, cidr in enumerate(props.get("nodeCidrs") or []):
+        spaces.append(AddressSpace(f"nodes-{index}", Layer.NODE, ipaddress.ip_network(cidr), source))
+    connections = tuple(
+        DeclaredConnection(_parse_endpoint(c["from"]), _parse_endpoint(c["to"]), _ports(c["ports"]))
+        for c in props.get("connections") or []
+    )
+    exp = props.get("exposure") or {}
+    exposure = ExposurePolicy(
+        allowed_service_types=frozenset(exp.get("serviceTypes") or ["ClusterIP", "Headless"]),
+        allowed_external_ips=frozenset(exp.get("externalIPs") or []),
+        allow_public_publish=bool(exp.get("publicPublish", False)),
+        require_overlay_encryption=bool(exp.get("overlayEncryption", False)),
+    )
+    dns = props.get("dns") or {}
+    return StackIntent(
+        address_spaces=tuple(spaces),
+        connections=connections,
+        exposure=exposure,
+        pod_cidr=pod_cidr,
+        docker_hosts=int(props.get("dockerHosts") or 1),
+        dns_namespace=str(dns.get("namespace") or "kube-system"),
+        dns_labels=dict(dns.get("podLabels") or {"k8s-app": "kube-dns"}),
+    )

@@ -1,0 +1,102 @@
+"""Validation of names and labels, with the rule and a fix in every message.
+
+Kubernetes rules follow the API server's (RFC 1123 labels and subdomains, qualified
+label keys); Docker network names follow the engine's `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from netkit.errors import InvalidValue
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DOCKER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+
+
+def _suggest_dns_label(value: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")
+    return cleaned[:63].rstrip("-") or "name"
+
+
+def dns_label(value: object, what: str = "name") -> str:
+    """An RFC 1123 label: namespaces, Services, Deployments, ports' names."""
+    if not isinstance(value, str) or not value:
+        raise InvalidValue(f"{what} {value!r}: expected a non-empty lowercase name like 'web'")
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
+        raise InvalidValue(
+            f"{what} {value!r}: must be at most 63 lowercase letters, digits or '-', "
+            f"starting and ending with a letter or digit; try {_suggest_dns_label(value)!r}"
+        )
+    return value
+
+
+def dns_subdomain(value: object, what: str = "name") -> str:
+    """An RFC 1123 subdomain (dot-separated labels, at most 253 characters)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidValue(f"{what} {value!r}: expected a DNS name like 'shop.example.com'")
+    if len(value) > 253:
+        raise InvalidValue(f"{what} {value!r}: longer than 253 characters")
+    for part in value.split("."):
+        if not _DNS_LABEL.fullmatch(part) or len(part) > 63:
+            raise InvalidValue(
+                f"{what} {value!r}: {part!r} is not a DNS label "
+                "(lowercase letters, digits and '-', at most 63 characters)"
+            )
+    return value
+
+
+def hostname(value: object, what: str = "host") -> str:
+    """An Ingress host: a DNS subdomain, optionally with a leading `*.` wildcard."""
+    if isinstance(value, str) and value.startswith("*."):
+        dns_subdomain(value[2:], what)
+        return value
+    return dns_subdomain(value, what)
+
+
+def label_key(value: object, what: str = "label key") -> str:
+    """A qualified label key: `[prefix/]name`, prefix a DNS subdomain."""
+    if not isinstance(value, str) or not value:
+        raise InvalidValue(f"{what} {value!r}: expected a key like 'app' or 'example.com/tier'")
+    prefix, _, name = value.rpartition("/")
+    if prefix:
+        dns_subdomain(prefix, f"{what} prefix of {value!r}")
+    if len(name) > 63 or not _LABEL_NAME.fullmatch(name):
+        raise InvalidValue(
+            f"{what} {value!r}: the name part must be at most 63 characters of letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit"
+        )
+    return value
+
+
+def label_value(value: object, what: str = "label value") -> str:
+    """A label value: empty, or at most 63 characters like a label name."""
+    if not isinstance(value, str):
+        raise InvalidValue(f"{what} {value!r}: label values are strings; quote it in YAML")
+    if value and (len(value) > 63 or not _LABEL_NAME.fullmatch(value)):
+        raise InvalidValue(
+            f"{what} {value!r}: must be at most 63 characters of letters, digits, '-', '_' "
+            "or '.', starting and ending with a letter or digit"
+        )
+    return value
+
+
+def labels(mapping: object, what: str = "labels") -> dict[str, str]:
+    """A label map, every key and value checked."""
+    if not isinstance(mapping, dict):
+        raise InvalidValue(f"{what} {mapping!r}: expected a mapping of key: value")
+    return {
+        label_key(key, f"label key in {what}"): label_value(val, f"value of label {key!r}")
+        for key, val in mapping.items()
+    }
+
+
+def docker_name(value: object, what: str = "name") -> str:
+    """A Docker object name (network, container)."""
+    if not isinstance(value, str) or not _DOCKER_NAME.fullmatch(value):
+        raise InvalidValue(
+            f"{what} {value!r}: Docker names are letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return value

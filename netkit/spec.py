@@ -1,0 +1,739 @@
+"""The typed stack spec: what a `Pulumi.<stack>.yaml` declares under the `netkit:` keys.
+
+The spec is plain data (pydantic models), parsed and cross-checked before any Pulumi
+resource exists. Keys are camelCase in the stack file, as in Kubernetes manifests; every
+field documents its default. `load_stack_file` and `parse_stack_config` raise
+`InvalidStackConfig` with one line per mistake:
+
+    Pulumi.dev.yaml: netkit:docker.bridges[1].subnets[0].subnet: subnet '10.0.0.0/33': prefix must be 0-32
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from netkit import names
+from netkit.cidr import parse_cidr, parse_ip
+from netkit.errors import InvalidStackConfig, InvalidValue, NetkitError
+from netkit.model import Endpoint, IPNetwork, PolicyPort
+from netkit.ports import parse_port_spec, port_number
+
+PROJECT = "netkit"
+"""The Pulumi project name, and so the namespace of every config key."""
+
+DEFAULT_IMAGE = "netkit/busybox:local"
+"""Made locally from Debian's busybox-static (`scripts/docker-image.sh`); never pulled."""
+
+
+def _check(func: Callable[..., Any], *args: Any) -> Callable[[Any], Any]:
+    def validate(value: Any) -> Any:
+        return func(value, *args)
+
+    return validate
+
+
+# Every user-facing scalar goes through one of these, so messages stay uniform.
+Cidr = Annotated[str, AfterValidator(lambda v: str(parse_cidr(v)))]
+IpAddress = Annotated[str, AfterValidator(lambda v: str(parse_ip(v)))]
+DockerName = Annotated[str, AfterValidator(_check(names.docker_name))]
+K8sName = Annotated[str, AfterValidator(_check(names.dns_label))]
+HostName = Annotated[str, AfterValidator(_check(names.hostname))]
+Port = Annotated[int, BeforeValidator(_check(port_number))]
+LabelMap = Annotated[dict[str, str], BeforeValidator(_check(names.labels))]
+
+
+class Spec(BaseModel):
+    """Base of every spec record: camelCase keys, unknown keys refused, immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        use_attribute_docstrings=True,
+    )
+
+
+# --------------------------------------------------------------------------- docker
+
+
+class SubnetSpec(Spec):
+    subnet: Cidr
+    """IPv4 or IPv6 CIDR owned by the network, e.g. "10.10.0.0/24"."""
+    gateway: IpAddress | None = None
+    """Gateway address inside `subnet`. Default: Docker picks the first address."""
+    ip_range: Cidr | None = None
+    """Sub-range containers are allocated from. Default: the whole subnet."""
+
+    @model_validator(mode="after")
+    def _inside_subnet(self) -> SubnetSpec:
+        subnet = ipaddress.ip_network(self.subnet)
+        if self.gateway is not None and ipaddress.ip_address(self.gateway) not in subnet:
+            raise InvalidValue(
+                f"gateway {self.gateway!r} is outside subnet {self.subnet!r}; "
+                f"use an address inside it, e.g. '{next(subnet.hosts(), subnet[0])}'"
+            )
+        if self.ip_range is not None and not ipaddress.ip_network(self.ip_range).subnet_of(
+            subnet  # type: ignore[arg-type]
+        ):
+            raise InvalidValue(
+                f"ipRange {self.ip_range!r} is not inside subnet {self.subnet!r}"
+            )
+        return self
+
+
+def _one_subnet_per_family(subnets: list[SubnetSpec]) -> list[SubnetSpec]:
+    versions = [ipaddress.ip_network(s.subnet).version for s in subnets]
+    if len(versions) != len(set(versions)):
+        raise InvalidValue("at most one IPv4 and one IPv6 subnet per network")
+    return subnets
+
+
+Subnets = Annotated[list[SubnetSpec], Field(min_length=1), AfterValidator(_one_subnet_per_family)]
+
+
+class BridgeSpec(Spec):
+    """A user-defined Docker bridge network on one host."""
+
+    name: DockerName
+    subnets: Subnets
+    """IPAM config: one IPv4 and optionally one IPv6 subnet."""
+    internal: bool = True
+    """No route out of the host. Default: True (backends stay private)."""
+    icc: bool = True
+    """Inter-container communication on this bridge. Default: True (needed for DNS peers)."""
+    mtu: Annotated[int, Field(ge=68, le=65535)] | None = None
+    """Bridge MTU. Default: the engine's (1500)."""
+    bridge_name: Annotated[str, Field(max_length=15, pattern=r"^[a-zA-Z0-9_.-]+$")] | None = None
+    """Linux interface name (at most 15 characters). Default: `br-<id>`."""
+    labels: LabelMap = Field(default_factory=dict)
+    """Docker labels on the network."""
+    multi_host: bool = False
+    """Meant to carry traffic between hosts (a bridge cannot: use an overlay)."""
+    role: str = ""
+    """Free-form tier ("frontend", "backend"); policy rules may key on it."""
+
+
+class OverlaySpec(Spec):
+    """A swarm-scope overlay network spanning hosts."""
+
+    name: DockerName
+    subnets: Subnets
+    """IPAM config: one IPv4 and optionally one IPv6 subnet."""
+    encrypted: bool = False
+    """IPsec between hosts. Default: False; prod stacks require it through the pack."""
+    attachable: bool = True
+    """Standalone containers may join (not only swarm services). Default: True."""
+    internal: bool = False
+    """No route out. Default: False."""
+    labels: LabelMap = Field(default_factory=dict)
+    """Docker labels on the network."""
+    role: str = ""
+    """Free-form tier, as for bridges."""
+
+
+class AttachmentSpec(Spec):
+    network: DockerName
+    """Name of a bridge or overlay declared in this stack."""
+    aliases: list[Annotated[str, AfterValidator(_check(names.dns_subdomain, "alias"))]] = Field(
+        default_factory=list
+    )
+    """Extra DNS names on this network. The container name always resolves."""
+
+
+class PublishSpec(Spec):
+    port: Port
+    """Container port."""
+    host_port: Port | None = None
+    """Host port. Default: the same as `port`."""
+    host_ip: IpAddress = "127.0.0.1"
+    """Host address to bind. Default: 127.0.0.1 (loopback only, never all interfaces)."""
+    protocol: Literal["tcp", "udp"] = "tcp"
+
+
+class ContainerSpec(Spec):
+    """A container attached to declared networks with DNS aliases (service discovery)."""
+
+    name: DockerName
+    image: str | None = None
+    """Image reference. Default: `docker.image`."""
+    command: list[str] = Field(default_factory=lambda: ["httpd", "-f", "-p", "8080"])
+    """Command. Default: busybox httpd on 8080, so peers have something to reach."""
+    networks: Annotated[list[AttachmentSpec], Field(min_length=1)]
+    publish: list[PublishSpec] = Field(default_factory=list)
+    """Published ports. Default: none."""
+
+
+class DockerSpec(Spec):
+    image: str = DEFAULT_IMAGE
+    """Default image for containers. Default: the locally built busybox image."""
+    hosts: Annotated[int, Field(ge=1)] = 1
+    """How many Docker hosts the stack spans; more than one makes multiHost bridges an error."""
+    host: str | None = None
+    """Docker host URL. Default: the local engine (DOCKER_HOST or the default socket)."""
+    bridges: list[BridgeSpec] = Field(default_factory=list)
+    overlays: list[OverlaySpec] = Field(default_factory=list)
+    containers: list[ContainerSpec] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- kubernetes
+
+
+class ChartSpec(Spec):
+    """Where the tigera-operator Helm chart comes from: a repository or a local path."""
+
+    repository: str | None = None
+    """Chart repository URL, e.g. https://docs.tigera.io/calico/charts."""
+    version: str | None = None
+    """Chart version, e.g. v3.29.1. Required with `repository`."""
+    path: str | None = None
+    """Local chart folder, for air-gapped installs."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ChartSpec:
+        if (self.path is None) == (self.repository is None):
+            raise InvalidValue("give either 'repository' (with 'version') or 'path'")
+        if self.repository is not None and not self.version:
+            raise InvalidValue(f"chart repository {self.repository!r} needs a 'version'")
+        return self
+
+
+Encapsulation = Literal["IPIP", "IPIPCrossSubnet", "VXLAN", "VXLANCrossSubnet", "None"]
+
+
+class IpPoolSpec(Spec):
+    cidr: Cidr
+    """Pod addresses for this pool, inside the pod CIDR."""
+    block_size: int | None = None
+    """Per-node block prefix. Default: 26 (IPv4) or 122 (IPv6), as Calico's."""
+    encapsulation: Encapsulation = "VXLANCrossSubnet"
+    """Default: VXLANCrossSubnet (encapsulate only between subnets; works on IPv6 too)."""
+    nat_outgoing: bool = True
+    """SNAT traffic leaving the pool. Default: True."""
+    node_selector: str = "all()"
+    """Calico selector of the nodes that use the pool. Default: all()."""
+
+
+class CalicoSpec(Spec):
+    """The Calico CNI: the Tigera operator and its `Installation`."""
+
+    chart: ChartSpec | None = None
+    """The operator's chart. None: the operator is already installed (manage only the Installation)."""
+    namespace: K8sName = "tigera-operator"
+    """Namespace of the operator. Default: tigera-operator."""
+    mtu: Annotated[int, Field(ge=576, le=9000)] | None = None
+    """Pod network MTU. Default: Calico auto-detects."""
+    ip_pools: Annotated[list[IpPoolSpec], Field(min_length=1)]
+    """IP pools (Calico allows at most 25; checked with Calico's other rules)."""
+
+
+class ServicePortSpec(Spec):
+    name: K8sName = "http"
+    port: Port = 8080
+    """Service and container port. Default: 8080."""
+    protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
+
+
+ServiceType = Literal["ClusterIP", "Headless", "NodePort", "LoadBalancer"]
+
+
+class AppServiceSpec(Spec):
+    """One workload of a namespace: a Deployment and the Service in front of it."""
+
+    name: K8sName
+    image: str = "registry.local/netkit/app:1.0"
+    """Container image. Default: a placeholder (manifests are rendered, not run, in dev)."""
+    replicas: Annotated[int, Field(ge=0)] = 2
+    ports: Annotated[list[ServicePortSpec], Field(min_length=1)] = Field(
+        default_factory=lambda: [ServicePortSpec()]
+    )
+    """Ports. Default: one TCP port 8080 named http."""
+    type: ServiceType = "ClusterIP"
+    """Service type. Default: ClusterIP (nothing exposed outside the cluster)."""
+    labels: LabelMap = Field(default_factory=dict)
+    """Extra pod labels. The pods always carry `app: <name>`."""
+
+
+class NamespaceSpec(Spec):
+    name: K8sName
+    labels: LabelMap = Field(default_factory=dict)
+    services: list[AppServiceSpec] = Field(default_factory=list)
+    default_deny: bool = True
+    """Deny all ingress and egress not declared as a connection. Default: True."""
+    allow_dns: bool = True
+    """With default deny, still allow DNS egress to the cluster DNS. Default: True."""
+
+
+class IngressPathSpec(Spec):
+    path: str = "/"
+    """Must start with "/". Default: "/"."""
+    path_type: Literal["Prefix", "Exact"] = "Prefix"
+    service: K8sName
+    """A service declared in the ingress's namespace."""
+    port: Port | None = None
+    """Service port. Default: the service's first port."""
+
+    @model_validator(mode="after")
+    def _absolute(self) -> IngressPathSpec:
+        if not self.path.startswith("/"):
+            raise InvalidValue(f"path {self.path!r} must start with '/'; did you mean '/{self.path}'?")
+        return self
+
+
+class IngressRuleSpec(Spec):
+    host: HostName
+    paths: Annotated[list[IngressPathSpec], Field(min_length=1)]
+
+
+class IngressTlsSpec(Spec):
+    hosts: Annotated[list[HostName], Field(min_length=1)]
+    secret_name: K8sName
+
+
+class IngressSpec(Spec):
+    name: K8sName
+    namespace: K8sName
+    class_name: K8sName = "nginx"
+    """ingressClassName. Default: nginx."""
+    rules: Annotated[list[IngressRuleSpec], Field(min_length=1)]
+    tls: list[IngressTlsSpec] = Field(default_factory=list)
+    allow_plaintext_hosts: list[HostName] = Field(default_factory=list)
+    """Hosts explicitly allowed without TLS. Default: none (every host needs TLS)."""
+
+
+class IngressControllerSpec(Spec):
+    """Where the ingress controller's pods run, so policies can admit its traffic."""
+
+    namespace: K8sName = "ingress-nginx"
+    pod_labels: LabelMap = Field(
+        default_factory=lambda: {"app.kubernetes.io/name": "ingress-nginx"}
+    )
+
+
+class DnsSpec(Spec):
+    """The cluster DNS, the target of the DNS egress every default deny keeps."""
+
+    namespace: K8sName = "kube-system"
+    pod_labels: LabelMap = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+
+
+def _endpoint(value: object) -> Endpoint:
+    """`ns/workload`, `ns/*` (every pod of a namespace) or a CIDR."""
+    if not isinstance(value, str) or not value:
+        raise InvalidValue(f"endpoint {value!r}: expected 'namespace/service', 'namespace/*' or a CIDR")
+    text = value.strip()
+    if "/" in text and text.split("/", 1)[0].replace(".", "").replace(":", "").isalnum() and (
+        "." in text or ":" in text
+    ):
+        return Endpoint(cidr=parse_cidr(text))
+    namespace, slash, workload = text.partition("/")
+    if not slash:
+        raise InvalidValue(
+            f"endpoint {value!r}: name the namespace too: '<namespace>/{value}' for one "
+            "service, or '<namespace>/*' for every pod of a namespace"
+        )
+    names.dns_label(namespace, f"namespace in endpoint {value!r}")
+    if workload == "*":
+        return Endpoint(namespace=namespace)
+    names.dns_label(workload, f"service in endpoint {value!r}")
+    return Endpoint(namespace=namespace, workload=workload)
+
+
+EndpointSpec = Annotated[Endpoint, BeforeValidator(_endpoint)]
+PortSpec = Annotated[PolicyPort, BeforeValidator(_check(parse_port_spec))]
+
+
+class ConnectionSpec(Spec):
+    """Intent: `from` may open connections to `to` on `ports`; nothing else may."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        frozen=True,
+        arbitrary_types_allowed=True,
+        use_attribute_docstrings=True,
+    )
+    source: EndpointSpec = Field(alias="from")
+    destination: EndpointSpec = Field(alias="to")
+    ports: Annotated[list[PortSpec], Field(min_length=1)]
+    """'8080', '8080/TCP', '53/UDP', '8000-8100/TCP'. Required: least privilege."""
+
+
+class ExposureSpec(Spec):
+    service_types: list[ServiceType] = Field(default_factory=lambda: ["ClusterIP", "Headless"])
+    """Service types allowed. Default: ClusterIP and headless only."""
+    external_ips: list[IpAddress] = Field(default_factory=list)
+    """Service externalIPs allowed. Default: none."""
+    public_publish: bool = False
+    """Docker may publish ports on 0.0.0.0. Default: False."""
+    overlay_encryption: bool = False
+    """Every overlay must be encrypted. Default: False (prod sets it)."""
+
+
+class KubernetesSpec(Spec):
+    mode: Literal["render", "cluster"] = "render"
+    """render: write manifests to `renderDirectory` (no cluster). cluster: apply to a cluster."""
+    render_directory: str = "rendered/{stack}"
+    """Where manifests are written in render mode; `{stack}` is the stack name."""
+    kubeconfig: str | None = None
+    """Path to a kubeconfig in cluster mode. Default: the usual lookup (KUBECONFIG, ~/.kube/config)."""
+    context: str | None = None
+    """kubeconfig context in cluster mode. Default: the current context."""
+    cluster_domain: HostName = "cluster.local"
+    pod_cidr: Cidr = "10.244.0.0/16"
+    service_cidr: Cidr = "10.96.0.0/12"
+    node_cidrs: list[Cidr] = Field(default_factory=list)
+    """Node (host) networks, checked for overlap with everything else."""
+    calico: CalicoSpec | None = None
+    dns: DnsSpec = Field(default_factory=DnsSpec)
+    ingress_controller: IngressControllerSpec = Field(default_factory=IngressControllerSpec)
+    namespaces: list[NamespaceSpec] = Field(default_factory=list)
+    ingresses: list[IngressSpec] = Field(default_factory=list)
+    connections: list[ConnectionSpec] = Field(default_factory=list)
+
+
+class ReservedSpec(Spec):
+    name: str
+    cidr: Cidr
+    """A range the stack must never use: a VPN, an on-prem network."""
+
+
+class StackSpec(Spec):
+    """Everything under the `netkit:` keys of one stack file."""
+
+    reserved: list[ReservedSpec] = Field(default_factory=list)
+    docker: DockerSpec = Field(default_factory=DockerSpec)
+    kubernetes: KubernetesSpec = Field(default_factory=KubernetesSpec)
+    exposure: ExposureSpec = Field(default_factory=ExposureSpec)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> StackSpec:
+        check_cross_references(self)
+        return self
+
+
+# --------------------------------------------------------------------------- cross checks
+
+
+class _Problem(InvalidValue):
+    """A cross-reference mistake located at a key path."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _unique(items: list[str], path: str, what: str) -> None:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item in seen:
+            raise _Problem(f"{path}[{index}].name", f"duplicate {what} {item!r}; names must be unique")
+        seen.add(item)
+
+
+def check_cross_references(spec: StackSpec) -> None:
+    """Checks that span records: unique names, references to declared things."""
+    docker = spec.docker
+    _unique([b.name for b in docker.bridges], "docker.bridges", "network")
+    _unique([o.name for o in docker.overlays], "docker.overlays", "network")
+    for index, overlay in enumerate(docker.overlays):
+        if any(b.name == overlay.name for b in docker.bridges):
+            raise _Problem(f"docker.overlays[{index}].name", f"network {overlay.name!r} is declared as a bridge too")
+    _unique([c.name for c in docker.containers], "docker.containers", "container")
+    networks = {b.name for b in docker.bridges} | {o.name for o in docker.overlays}
+    for index, bridge in enumerate(docker.bridges):
+        if bridge.multi_host and docker.hosts > 1:
+            raise _Problem(
+                f"docker.bridges[{index}].multiHost",
+                f"bridge {bridge.name!r} is meant to carry traffic between {docker.hosts} hosts, "
+                "but a bridge network only spans one host; declare it under docker.overlays",
+            )
+    for index, container in enumerate(docker.containers):
+        for n, attachment in enumerate(container.networks):
+            if attachment.network not in networks:
+                raise _Problem(
+                    f"docker.containers[{index}].networks[{n}].network",
+                    f"network {attachment.network!r} is not declared; declared: {sorted(networks)}",
+                )
+        internal_only = all(
+            _is_internal(spec, a.network) for a in container.networks
+        )
+        if container.publish and internal_only:
+            raise _Problem(
+                f"docker.containers[{index}].publish",
+                f"container {container.name!r} publishes ports but is only on internal networks; "
+                "attach it to a non-internal network too",
+            )
+
+    k8s = spec.kubernetes
+    _unique([ns.name for ns in k8s.namespaces], "kubernetes.namespaces", "namespace")
+    services: dict[tuple[str, str], AppServiceSpec] = {}
+    for n_index, ns in enumerate(k8s.namespaces):
+        _unique([s.name for s in ns.services], f"kubernetes.namespaces[{n_index}].services", "service")
+        for svc in ns.services:
+            services[(ns.name, svc.name)] = svc
+            if svc.type not in spec.exposure.service_types:
+                allowed = ", ".join(spec.exposure.service_types)
+                raise _Problem(
+                    f"kubernetes.namespaces[{n_index}].services[{ns.services.index(svc)}].type",
+                    f"service type {svc.type!r} is not allowed in this stack (allowed: {allowed}); "
+                    "add it to exposure.serviceTypes if it is intended",
+                )
+    namespaces = {ns.name for ns in k8s.namespaces}
+    _unique([i.name for i in k8s.ingresses], "kubernetes.ingresses", "ingress")
+    for i_index, ingress in enumerate(k8s.ingresses):
+        _check_ingress(ingress, f"kubernetes.ingresses[{i_index}]", namespaces, services)
+    for c_index, conn in enumerate(k8s.connections):
+        for side, endpoint in (("from", conn.source), ("to", conn.destination)):
+            where = f"kubernetes.connections[{c_index}].{side}"
+            if endpoint.namespace is not None and endpoint.namespace not in namespaces:
+                raise _Problem(where, f"namespace {endpoint.namespace!r} is not declared in kubernetes.namespaces")
+            if endpoint.workload is not None and (endpoint.namespace, endpoint.workload) not in services:
+                raise _Problem(
+                    where,
+                    f"service {endpoint.namespace}/{endpoint.workload} is not declared; "
+                    f"add it to the services of namespace {endpoint.namespace!r}",
+                )
+        if conn.source.cidr is not None and conn.destination.cidr is not None:
+            raise _Problem(f"kubernetes.connections[{c_index}]", "one side of a connection must be in the cluster")
+        if conn.destination.workload is not None:
+            _check_ports_served(conn, services, f"kubernetes.connections[{c_index}].ports")
+    if k8s.calico is not None:
+        for p_index, pool in enumerate(k8s.calico.ip_pools):
+            _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
+        if len(k8s.calico.ip_pools) > 25:
+            raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
+
+
+def _is_internal(spec: StackSpec, network: str) -> bool:
+    for bridge in spec.docker.bridges:
+        if bridge.name == network:
+            return bridge.internal
+    return any(o.name == network and o.internal for o in spec.docker.overlays)
+
+
+def _check_ports_served(
+    conn: ConnectionSpec, services: Mapping[tuple[str, str], AppServiceSpec], where: str
+) -> None:
+    dest = conn.destination
+    svc = services[(dest.namespace or "", dest.workload or "")]
+    served = {(p.protocol, p.port) for p in svc.ports}
+    for port in conn.ports:
+        start = port.port if isinstance(port.port, int) else 0
+        end = port.end_port or start
+        if not any(proto == port.protocol and start <= num <= end for proto, num in served):
+            listed = ", ".join(f"{p.port}/{p.protocol}" for p in svc.ports)
+            raise _Problem(
+                where,
+                f"{dest.namespace}/{dest.workload} serves {listed}, not {start}/{port.protocol}; "
+                "connect to a port the service declares",
+            )
+
+
+def _check_ingress(
+    ingress: IngressSpec,
+    where: str,
+    namespaces: set[str],
+    services: Mapping[tuple[str, str], AppServiceSpec],
+) -> None:
+    if ingress.namespace not in namespaces:
+        raise _Problem(f"{where}.namespace", f"namespace {ingress.namespace!r} is not declared")
+    seen: set[tuple[str, str]] = set()
+    rule_hosts = {rule.host for rule in ingress.rules}
+    for r_index, rule in enumerate(ingress.rules):
+        for p_index, path in enumerate(rule.paths):
+            at = f"{where}.rules[{r_index}].paths[{p_index}]"
+            if (rule.host, path.path) in seen:
+                raise _Problem(at, f"host {rule.host!r} path {path.path!r} is routed twice")
+            seen.add((rule.host, path.path))
+            svc = services.get((ingress.namespace, path.service))
+            if svc is None:
+                raise _Problem(
+                    f"{at}.service",
+                    f"service {path.service!r} is not declared in namespace {ingress.namespace!r}",
+                )
+            if path.port is not None and path.port not in {p.port for p in svc.ports}:
+                ports = ", ".join(str(p.port) for p in svc.ports)
+                raise _Problem(
+                    f"{at}.port",
+                    f"service {path.service!r} has no port {path.port} (it has {ports})",
+                )
+    tls_hosts = {host for tls in ingress.tls for host in tls.hosts}
+    for t_index, tls in enumerate(ingress.tls):
+        for host in tls.hosts:
+            if host not in rule_hosts:
+                raise _Problem(
+                    f"{where}.tls[{t_index}].hosts",
+                    f"TLS host {host!r} has no rule; add a rule for it or remove it",
+                )
+    for r_index, rule in enumerate(ingress.rules):
+        if rule.host not in tls_hosts and rule.host not in ingress.allow_plaintext_hosts:
+            raise _Problem(
+                f"{where}.rules[{r_index}].host",
+                f"host {rule.host!r} has no TLS; add it to a tls entry, or to "
+                "allowPlaintextHosts if plain HTTP is intended",
+            )
+
+
+def calico_block_size(pool: IpPoolSpec) -> int:
+    """The block size in force: the declared one, or Calico's default for the family."""
+    if pool.block_size is not None:
+        return pool.block_size
+    return 26 if ipaddress.ip_network(pool.cidr).version == 4 else 122
+
+
+def _check_pool(pool: IpPoolSpec, where: str) -> None:
+    network: IPNetwork = ipaddress.ip_network(pool.cidr)
+    block = calico_block_size(pool)
+    low, high = (20, 32) if network.version == 4 else (116, 128)
+    if not low <= block <= high:
+        raise _Problem(
+            f"{where}.blockSize",
+            f"blockSize {block} for {pool.cidr}: Calico allows {low}-{high} for IPv{network.version}",
+        )
+    if block < network.prefixlen:
+        raise _Problem(
+            f"{where}.blockSize",
+            f"pool {pool.cidr} is smaller than one /{block} block; use a blockSize of at "
+            f"least {network.prefixlen} or a larger pool",
+        )
+    if network.is_link_local:
+        raise _Problem(f"{where}.cidr", f"pool {pool.cidr} is link-local; Calico refuses link-local pools")
+    if network.version == 6 and pool.encapsulation.startswith("IPIP"):
+        raise _Problem(
+            f"{where}.encapsulation",
+            f"IPIP does not carry IPv6 ({pool.cidr}); use VXLAN, VXLANCrossSubnet or None",
+        )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _format_location(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in {"function-after[_check(), str]", "function-before[_check(), int]"}:
+            continue
+        elif not part.startswith(("function-", "list[", "dict[")):
+            path += f".{part}" if path else part
+    return path
+
+
+def _clean(message: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
+
+
+def _problems(error: ValidationError) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for item in error.errors():
+        loc = _format_location(tuple(item["loc"]))
+        ctx_error = (item.get("ctx") or {}).get("error")
+        if isinstance(ctx_error, _Problem):
+            loc = ctx_error.path
+        message = _clean(item["msg"])
+        if item["type"] == "extra_forbidden":
+            message = f"unknown key {str(item['loc'][-1])!r}; check the spelling against the README's stack-file reference"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        elif item["type"] != "value_error":
+            message = f"{item['input']!r}: {message}"
+        found.append((loc, message))
+    return found
+
+
+def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
+    """Build the spec from `netkit:`-namespaced config values (as Pulumi holds them).
+
+    `config` maps keys like `netkit:docker` to values (already decoded or JSON text);
+    keys of other namespaces (`docker:host`, `kubernetes:context`) are left alone.
+    """
+    data: dict[str, Any] = {}
+    for key, value in config.items():
+        namespace, _, name = key.partition(":")
+        if namespace != PROJECT:
+            continue
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        data[name] = value
+    unknown = sorted(set(data) - set(StackSpec.model_fields))
+    if unknown:
+        raise InvalidStackConfig(
+            f"{source}: {PROJECT}:{unknown[0]}: unknown key; the stack keys are "
+            + ", ".join(f"{PROJECT}:{key}" for key in StackSpec.model_fields)
+        )
+    try:
+        return StackSpec.model_validate(data)
+    except ValidationError as error:
+        lines = [f"{source}: {PROJECT}:{loc}: {message}" for loc, message in _problems(error)]
+        raise InvalidStackConfig("\n".join(lines)) from None
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` mapping of a stack file, with a clear error when it is unreadable."""
+    if not path.is_file():
+        raise InvalidStackConfig(f"{path.name}: no such stack file; create it or pick another --stack")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise InvalidStackConfig(f"{path.name}:{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(document, dict):
+        raise InvalidStackConfig(f"{path.name}: expected a mapping with a 'config:' key")
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise InvalidStackConfig(f"{path.name}: 'config' must be a mapping of key: value")
+    return {str(key): value for key, value in config.items()}
+
+
+def load_stack_file(path: Path) -> StackSpec:
+    """Parse `Pulumi.<stack>.yaml` into a spec; errors name the file and the key path."""
+    return parse_stack_config(read_stack_file(path), path.name)
+
+
+def stack_file(project_dir: Path, stack: str) -> Path:
+    return project_dir / f"Pulumi.{stack}.yaml"
+
+
+__all__ = [
+    "DEFAULT_IMAGE",
+    "PROJECT",
+    "AppServiceSpec",
+    "BridgeSpec",
+    "CalicoSpec",
+    "ConnectionSpec",
+    "ContainerSpec",
+    "DockerSpec",
+    "IngressSpec",
+    "KubernetesSpec",
+    "NamespaceSpec",
+    "NetkitError",
+    "OverlaySpec",
+    "StackSpec",
+    "load_stack_file",
+    "parse_stack_config",
+]

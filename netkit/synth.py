@@ -1,0 +1,137 @@
+"""Offline synthesis: run our Pulumi program under mocks and record every resource.
+
+No engine, no providers, no cloud: the program runs in-process against a recording
+mock monitor, fed the configuration of `Pulumi.<stack>.yaml`. Each registration is kept
+as the engine would have received it (type token, name, parent URN, inputs), which is
+the front door the network model, `netkit check` and many tests build on.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netkit.model import NetworkModel
+from netkit.spec import load_stack_file, read_stack_file, stack_file
+
+STACK_ROOT_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    """One resource registration, as the engine receives it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "name": self.name,
+            "urn": self.urn,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+        }
+
+
+def _plain(value: Any) -> Any:
+    """Inputs as JSON-ready data (the mock monitor hands back SDK wrapper types)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _build_monitor(records: list[ResourceRecord]) -> Any:
+    # Imported here: `netkit` must import without Pulumi installed.
+    from pulumi.runtime import mocks, rpc
+
+    class RecordingMocks(mocks.Mocks):
+        def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+            state = dict(args.inputs)
+            return f"{args.name}-id", state
+
+        def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+            return {}, None
+
+    class RecordingMonitor(mocks.MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+            response = super().RegisterResource(request)
+            if request.type != STACK_ROOT_TYPE:
+                inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+                records.append(
+                    ResourceRecord(
+                        type=request.type,
+                        name=request.name,
+                        urn=response.urn,
+                        parent=request.parent or None,
+                        custom=bool(request.custom),
+                        inputs=_plain(inputs),
+                    )
+                )
+            return response
+
+    return RecordingMocks(), RecordingMonitor
+
+
+def _config_values(config: dict[str, Any]) -> dict[str, str]:
+    """Pulumi holds structured config as JSON text."""
+    return {
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()
+    }
+
+
+def _run_isolated(func: Callable[[], None]) -> None:
+    # The Pulumi runtime keeps its root resource and config in context variables; a
+    # fresh context per synthesis lets one process synthesize several stacks.
+    contextvars.copy_context().run(func)
+
+
+def synthesize(stack: str, project_dir: Path | None = None) -> list[ResourceRecord]:
+    """Every resource the program declares for `stack`, in registration order.
+
+    The stack file is parsed first, so a bad spec raises `InvalidStackConfig` with its
+    key path before anything runs.
+    """
+    project_dir = project_dir or Path.cwd()
+    path = stack_file(project_dir, stack)
+    load_stack_file(path)
+    config = _config_values(read_stack_file(path))
+    records: list[ResourceRecord] = []
+
+    def run() -> None:
+        import pulumi
+        from pulumi.runtime import settings
+
+        from components.program import deploy
+
+        mocks_impl, monitor_type = _build_monitor(records)
+        settings.ROOT.set(None)
+        pulumi.runtime.set_mocks(
+            mocks_impl, project="netkit", stack=stack, preview=False, monitor=monitor_type(mocks_impl)
+        )
+        pulumi.runtime.set_all_config(config)
+        pulumi.runtime.test(deploy)()
+
+    _run_isolated(run)
+    # Registration order depends on asyncio scheduling; URN order is stable.
+    return sorted(records, key=lambda record: record.urn)
+
+
+def model_for_stack(stack: str, project_dir: Path | None = None) -> NetworkModel:
+    """The network model of `stack`, from its program run offline."""
+    from netkit.resources import model_from_resources
+
+    return model_from_resources(synthesize(stack, project_dir))
