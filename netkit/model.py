@@ -395,6 +395,12 @@ class NetworkModel:
     """Declared intent; None when the front door has none (plain manifests)."""
     exposure: ExposurePolicy = field(default_factory=ExposurePolicy)
     pod_cidr: IPNetwork | None = None
+    docker_hosts: int = 1
+    """How many Docker hosts the stack spans (bridges cannot carry traffic between them)."""
+    dns_namespace: str = "kube-system"
+    """Namespace of the cluster DNS pods, the target every egress-isolated pod needs."""
+    dns_labels: Labels = field(default_factory=lambda: frozen_labels({"k8s-app": "kube-dns"}))
+    """Labels of the cluster DNS pods."""
     unknown: tuple[str, ...] = ()
     """Values that were unknown at preview, as `resource: field` notes."""
     notes: tuple[str, ...] = ()

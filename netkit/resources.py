@@ -1,0 +1,265 @@
+"""Pulumi resources -> network model: the adapter both front doors share.
+
+`netkit synth` records resources under mocks; the policy pack receives them from the
+engine. Either way each is a type token, a name, a URN and its properties with engine
+(camelCase) names, and this module turns a list of them into one `NetworkModel`.
+Kubernetes resources have the same shape as manifests, so they go through the
+manifest reader; Docker networks, containers, Calico and our stack intent are read here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from netkit.intent import STACK_TYPE, intent_from_props
+from netkit.model import (
+    AddressSpace,
+    CalicoPool,
+    CniInstall,
+    DockerAttachment,
+    DockerContainer,
+    DockerNetwork,
+    Layer,
+    NetworkModel,
+    PublishedPort,
+)
+
+ICC_OPTION = "com.docker.network.bridge.enable_icc"
+ROLE_LABEL = "netkit.role"
+MULTI_HOST_LABEL = "netkit.multi-host"
+NETWORK_TYPE = "docker:index/network:Network"
+CONTAINER_TYPE = "docker:index/container:Container"
+INSTALLATION_TYPE = "kubernetes:operator.tigera.io/v1:Installation"
+CHART_TYPES = ("kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v3:Release")
+# CNI plugins that enforce NetworkPolicy, by chart name fragment.
+ENFORCING_CNIS = {"tigera-operator": "calico", "calico": "calico", "cilium": "cilium"}
+NON_ENFORCING_CNIS = {"flannel": "flannel"}
+
+
+class ResourceLike(Protocol):
+    """What the adapter needs of a resource (a `ResourceRecord` or the pack's view)."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def urn(self) -> str: ...
+
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A plain `ResourceLike`, for callers that hold dictionaries."""
+
+    type: str
+    name: str
+    urn: str = ""
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+class UnknownValue:
+    """Marker for a property whose value is unknown during preview."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = UnknownValue()
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, UnknownValue) or (
+        isinstance(value, str) and value == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    )
+
+
+def _labels(items: Any) -> dict[str, str]:
+    if isinstance(items, Mapping):
+        return {str(k): str(v) for k, v in items.items()}
+    result: dict[str, str] = {}
+    for item in items or []:
+        if isinstance(item, Mapping) and "label" in item:
+            result[str(item["label"])] = str(item.get("value", ""))
+    return result
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in {"true", "1", "yes"})
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.spaces: list[AddressSpace] = []
+        self.networks: list[DockerNetwork] = []
+        self.containers: list[DockerContainer] = []
+        self.pools: list[CalicoPool] = []
+        self.cni: list[CniInstall] = []
+        self.unknown: list[str] = []
+        self.kubernetes: list[tuple[str, Mapping[str, Any]]] = []
+        self.intent: Mapping[str, Any] | None = None
+        self.intent_source = ""
+
+    def note_unknown(self, resource: ResourceLike, what: str) -> None:
+        self.unknown.append(f"{resource.type} {resource.name!r}: {what}")
+
+    def network(self, res: ResourceLike) -> None:
+        inputs = res.inputs
+        name = inputs.get("name")
+        if _is_unknown(name) or not isinstance(name, str):
+            name = res.name
+        driver = str(inputs.get("driver") or "bridge")
+        layer = Layer.DOCKER_OVERLAY if driver == "overlay" else Layer.DOCKER_BRIDGE
+        options = inputs.get("options") or {}
+        labels = _labels(inputs.get("labels"))
+        subnets: list[AddressSpace] = []
+        for config in inputs.get("ipamConfigs") or []:
+            subnet = config.get("subnet")
+            if _is_unknown(subnet):
+                self.note_unknown(res, "ipamConfigs.subnet")
+                continue
+            if not subnet:
+                continue
+            gateway = config.get("gateway")
+            ip_range = config.get("ipRange")
+            space = AddressSpace(
+                name=name,
+                layer=layer,
+                cidr=ipaddress.ip_network(subnet, strict=False),
+                source=res.urn or res.name,
+                gateway=ipaddress.ip_address(gateway) if gateway and not _is_unknown(gateway) else None,
+                ip_range=ipaddress.ip_network(ip_range, strict=False)
+                if ip_range and not _is_unknown(ip_range)
+                else None,
+            )
+            subnets.append(space)
+        self.spaces.extend(subnets)
+        self.networks.append(
+            DockerNetwork(
+                name=name,
+                driver=driver,
+                subnets=tuple(subnets),
+                internal=_truthy(inputs.get("internal")),
+                icc=str(options.get(ICC_OPTION, "true")).lower() != "false",
+                encrypted="encrypted" in options and str(options["encrypted"]).lower() != "false",
+                attachable=_truthy(inputs.get("attachable")),
+                multi_host=_truthy(labels.get(MULTI_HOST_LABEL)),
+                role=labels.get(ROLE_LABEL, ""),
+                source=res.urn or res.name,
+            )
+        )
+
+    def container(self, res: ResourceLike) -> None:
+        inputs = res.inputs
+        attachments = tuple(
+            DockerAttachment(
+                network=str(n.get("name")), aliases=tuple(str(a) for a in n.get("aliases") or [])
+            )
+            for n in inputs.get("networksAdvanced") or []
+        )
+        published = tuple(
+            PublishedPort(
+                container_port=int(p.get("internal")),
+                host_port=int(p["external"]) if p.get("external") is not None else None,
+                host_ip=str(p.get("ip") or "0.0.0.0"),
+                protocol=str(p.get("protocol") or "tcp"),
+            )
+            for p in inputs.get("ports") or []
+        )
+        self.containers.append(
+            DockerContainer(
+                name=str(inputs.get("name") or res.name),
+                image=str(inputs.get("image") or ""),
+                networks=attachments,
+                published=published,
+                source=res.urn or res.name,
+            )
+        )
+
+    def installation(self, res: ResourceLike) -> None:
+        spec = res.inputs.get("spec") or {}
+        network = spec.get("calicoNetwork") or {}
+        for index, pool in enumerate(network.get("ipPools") or []):
+            cidr = pool.get("cidr")
+            if _is_unknown(cidr) or not cidr:
+                self.note_unknown(res, f"ipPools[{index}].cidr")
+                continue
+            net = ipaddress.ip_network(cidr, strict=False)
+            block = pool.get("blockSize")
+            self.pools.append(
+                CalicoPool(
+                    name=str(pool.get("name") or f"pool-{index}"),
+                    cidr=net,
+                    block_size=int(block) if block else (26 if net.version == 4 else 122),
+                    encapsulation=str(pool.get("encapsulation") or "IPIP"),
+                    nat_outgoing=str(pool.get("natOutgoing", "Enabled")) != "Disabled",
+                    node_selector=str(pool.get("nodeSelector") or "all()"),
+                    source=res.urn or res.name,
+                )
+            )
+            self.spaces.append(
+                AddressSpace(f"pool-{index}", Layer.CALICO_POOL, net, res.urn or res.name)
+            )
+        self.cni.append(CniInstall(res.name, "calico", True, res.urn or res.name))
+
+    def chart(self, res: ResourceLike) -> None:
+        chart = str(res.inputs.get("chart") or "")
+        for fragment, plugin in ENFORCING_CNIS.items():
+            if fragment in chart:
+                self.cni.append(CniInstall(res.name, plugin, True, res.urn or res.name))
+                return
+        for fragment, plugin in NON_ENFORCING_CNIS.items():
+            if fragment in chart:
+                self.cni.append(CniInstall(res.name, plugin, False, res.urn or res.name))
+
+
+def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
+    """One model of every resource; Kubernetes objects read as manifests."""
+    from netkit.manifests import model_from_objects
+
+    builder = _Builder()
+    for res in resources:
+        if res.type == NETWORK_TYPE:
+            builder.network(res)
+        elif res.type == CONTAINER_TYPE:
+            builder.container(res)
+        elif res.type == INSTALLATION_TYPE:
+            builder.installation(res)
+        elif res.type in CHART_TYPES:
+            builder.chart(res)
+        elif res.type == STACK_TYPE:
+            builder.intent = res.inputs.get("intent") or {}
+            builder.intent_source = res.urn or res.name
+        elif res.type.startswith("kubernetes:") and "kind" in res.inputs:
+            builder.kubernetes.append((f"{res.type}::{res.name}", res.inputs))
+    k8s_model = model_from_objects(builder.kubernetes)
+    spaces = list(builder.spaces)
+    extra: dict[str, Any] = {}
+    if builder.intent is not None:
+        intent = intent_from_props(builder.intent, builder.intent_source)
+        spaces.extend(intent.address_spaces)
+        extra = {
+            "connections": intent.connections,
+            "exposure": intent.exposure,
+            "pod_cidr": intent.pod_cidr,
+            "docker_hosts": intent.docker_hosts,
+            "dns_namespace": intent.dns_namespace,
+            "dns_labels": intent.dns_labels,
+        }
+    return replace(
+        k8s_model,
+        address_spaces=tuple(spaces) + k8s_model.address_spaces,
+        docker_networks=tuple(builder.networks),
+        docker_containers=tuple(builder.containers),
+        calico_pools=tuple(builder.pools),
+        cni=tuple(builder.cni),
+        unknown=tuple(builder.unknown) + k8s_model.unknown,
+        **extra,
+    )
