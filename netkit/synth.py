@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,35 +99,44 @@ def _run_isolated(func: Callable[[], None]) -> None:
     contextvars.copy_context().run(func)
 
 
-def synthesize(stack: str, project_dir: Path | None = None) -> list[ResourceRecord]:
-    """Every resource the program declares for `stack`, in registration order.
+def record_resources(
+    program: Callable[[], object], stack: str = "test", config: Mapping[str, Any] | None = None
+) -> list[ResourceRecord]:
+    """Run `program` under recording mocks; every resource it declares, in URN order.
 
-    The stack file is parsed first, so a bad spec raises `InvalidStackConfig` with its
-    key path before anything runs.
+    `config` holds Pulumi config keys (`netkit:docker`) with plain or JSON-text values.
     """
-    project_dir = project_dir or Path.cwd()
-    path = stack_file(project_dir, stack)
-    load_stack_file(path)
-    config = _config_values(read_stack_file(path))
     records: list[ResourceRecord] = []
+    values = _config_values(dict(config or {}))
 
     def run() -> None:
         import pulumi
         from pulumi.runtime import settings
-
-        from components.program import deploy
 
         mocks_impl, monitor_type = _build_monitor(records)
         settings.ROOT.set(None)
         pulumi.runtime.set_mocks(
             mocks_impl, project="netkit", stack=stack, preview=False, monitor=monitor_type(mocks_impl)
         )
-        pulumi.runtime.set_all_config(config)
-        pulumi.runtime.test(deploy)()
+        pulumi.runtime.set_all_config(values)
+        pulumi.runtime.test(program)()
 
     _run_isolated(run)
     # Registration order depends on asyncio scheduling; URN order is stable.
     return sorted(records, key=lambda record: record.urn)
+
+
+def synthesize(stack: str, project_dir: Path | None = None) -> list[ResourceRecord]:
+    """Every resource our program declares for `stack`, in URN order.
+
+    The stack file is parsed first, so a bad spec raises `InvalidStackConfig` with its
+    key path before anything runs.
+    """
+    from components.program import deploy
+
+    path = stack_file(project_dir or Path.cwd(), stack)
+    load_stack_file(path)
+    return record_resources(deploy, stack, read_stack_file(path))
 
 
 def model_for_stack(stack: str, project_dir: Path | None = None) -> NetworkModel:

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from components.docker import BridgeNetwork, BridgeNetworkArgs, OverlayNetwork, OverlayNetworkArgs
+from netkit.spec import SubnetSpec
+from tests.components.conftest import NETWORK
+
+
+def test_bridge_is_internal_with_icc_by_default(declare):
+    declared = declare(
+        lambda: BridgeNetwork(
+            "backend", BridgeNetworkArgs(name="backend", subnets=[SubnetSpec(subnet="10.10.0.0/24")])
+        )
+    )
+    network = declared.one(NETWORK)
+    assert network.inputs["driver"] == "bridge"
+    assert network.inputs["internal"] is True
+    assert network.inputs["options"] == {"com.docker.network.bridge.enable_icc": "true"}
+    assert network.inputs["ipamConfigs"] == [{"subnet": "10.10.0.0/24"}]
+    assert network.name == "backend-network"
+    assert network.parent == declared.named("backend").urn
+
+
+def test_bridge_passes_every_ipam_and_driver_option(declare):
+    args = BridgeNetworkArgs(
+        name="front",
+        subnets=[
+            SubnetSpec(subnet="10.20.0.0/24", gateway="10.20.0.254", ip_range="10.20.0.128/25"),
+            SubnetSpec(subnet="fd00:20::/64"),
+        ],
+        internal=False,
+        icc=False,
+        mtu=1400,
+        bridge_name="br-front",
+        labels={"team": "web"},
+        role="frontend",
+    )
+    network = declare(lambda: BridgeNetwork("front", args)).one(NETWORK)
+    assert network.inputs["internal"] is False
+    assert network.inputs["ipv6"] is True
+    assert network.inputs["options"] == {
+        "com.docker.network.bridge.enable_icc": "false",
+        "com.docker.network.driver.mtu": "1400",
+        "com.docker.network.bridge.name": "br-front",
+    }
+    assert network.inputs["ipamConfigs"][0] == {
+        "subnet": "10.20.0.0/24",
+        "gateway": "10.20.0.254",
+        "ipRange": "10.20.0.128/25",
+    }
+    labels = {item["label"]: item["value"] for item in network.inputs["labels"]}
+    assert labels == {"team": "web", "netkit.role": "frontend", "netkit.component": "BridgeNetwork"}
+
+
+def test_bridge_outputs_its_subnets(declare):
+    seen: list[list[str]] = []
+
+    def program() -> None:
+        bridge = BridgeNetwork(
+            "b", BridgeNetworkArgs(name="b", subnets=[SubnetSpec(subnet="10.1.0.0/24")])
+        )
+        pulumi.Output.all(bridge.subnets, bridge.network_name).apply(
+            lambda values: seen.append([*values[0], values[1]])
+        )
+
+    declare(program)
+    assert seen == [["10.1.0.0/24", "b"]]
+
+
+def test_overlay_is_attachable_and_encrypts_when_asked(declare):
+    args = OverlayNetworkArgs(
+        name="mesh", subnets=[SubnetSpec(subnet="10.30.0.0/24")], encrypted=True
+    )
+    network = declare(lambda: OverlayNetwork("mesh", args)).one(NETWORK)
+    assert network.inputs["driver"] == "overlay"
+    assert network.inputs["attachable"] is True
+    assert network.inputs["options"] == {"encrypted": "true"}
+
+
+def test_unencrypted_overlay_sets_no_encryption_option(declare):
+    args = OverlayNetworkArgs(name="mesh", subnets=[SubnetSpec(subnet="10.30.0.0/24")])
+    network = declare(lambda: OverlayNetwork("mesh", args)).one(NETWORK)
+    assert "encrypted" not in (network.inputs.get("options") or {})
+
+
+def test_bad_args_fail_before_any_resource_exists():
+    with pytest.raises(ValueError, match=r"subnet '10.0.0.0/33': prefix must be 0-32"):
+        BridgeNetworkArgs(name="b", subnets=[SubnetSpec(subnet="10.0.0.0/33")])

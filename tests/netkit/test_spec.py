@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import copy
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from netkit.errors import InvalidStackConfig
+from netkit.spec import load_stack_file, parse_stack_config
+
+ROOT = Path(__file__).parents[2]
+DEV = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+
+
+def _error(mutate: Any) -> str:
+    config = copy.deepcopy(DEV)
+    mutate(config)
+    with pytest.raises(InvalidStackConfig) as caught:
+        parse_stack_config(config, "Pulumi.dev.yaml")
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_our_stack_files_parse(stack):
+    spec = load_stack_file(ROOT / f"Pulumi.{stack}.yaml")
+    assert spec.kubernetes.connections, "every environment declares its connections"
+
+
+def test_a_subnet_with_a_bad_prefix_names_the_file_the_key_and_the_rule():
+    bridges = lambda c: c["netkit:docker"]["bridges"]  # noqa: E731
+    message = _error(lambda c: bridges(c)[1]["subnets"][0].update(subnet="10.0.0.0/33"))
+    assert message == (
+        "Pulumi.dev.yaml: netkit:docker.bridges[1].subnets[0].subnet: "
+        "subnet '10.0.0.0/33': prefix must be 0-32"
+    )
+
+
+def test_host_bits_in_a_subnet_suggest_the_network_address():
+    message = _error(
+        lambda c: c["netkit:docker"]["bridges"][0]["subnets"][0].update(subnet="10.210.1.7/24", gateway=None)
+    )
+    assert message.endswith("subnet '10.210.1.7/24': host bits are set; did you mean '10.210.1.0/24'?")
+
+
+def test_a_gateway_outside_its_subnet_is_refused():
+    message = _error(lambda c: c["netkit:docker"]["bridges"][0]["subnets"][0].update(gateway="10.9.9.9"))
+    assert message == (
+        "Pulumi.dev.yaml: netkit:docker.bridges[0].subnets[0]: gateway '10.9.9.9' is outside "
+        "subnet '10.210.1.0/24'; use an address inside it, e.g. '10.210.1.1'"
+    )
+
+
+@pytest.mark.parametrize("port", [0, 70000])
+def test_ports_outside_1_to_65535_are_refused(port):
+    message = _error(
+        lambda c: c["netkit:kubernetes"]["namespaces"][0]["services"][0]["ports"][0].update(port=port)
+    )
+    assert message == (
+        "Pulumi.dev.yaml: netkit:kubernetes.namespaces[0].services[0].ports[0].port: "
+        f"port {port}: ports are 1-65535"
+    )
+
+
+def test_an_unknown_key_is_named_with_its_path():
+    message = _error(lambda c: c["netkit:docker"]["bridges"][0].update(subnett="x"))
+    assert message.startswith("Pulumi.dev.yaml: netkit:docker.bridges[0].subnett: unknown key 'subnett'")
+
+
+def test_an_unknown_top_level_key_lists_the_valid_ones():
+    message = _error(lambda c: c.update({"netkit:dockr": {}}))
+    assert message == (
+        "Pulumi.dev.yaml: netkit:dockr: unknown key; the stack keys are netkit:reserved, "
+        "netkit:docker, netkit:kubernetes, netkit:exposure"
+    )
+
+
+def test_an_invalid_kubernetes_name_suggests_a_valid_one():
+    message = _error(lambda c: c["netkit:kubernetes"]["namespaces"][0].update(name="Shop_Web"))
+    assert message.endswith("try 'shop-web'")
+    assert "netkit:kubernetes.namespaces[0].name: name 'Shop_Web'" in message
+
+
+def test_an_invalid_label_key_is_refused():
+    message = _error(lambda c: c["netkit:kubernetes"]["namespaces"][0].update(labels={"bad key": "x"}))
+    assert "netkit:kubernetes.namespaces[0].labels: label key in labels 'bad key'" in message
+
+
+def test_duplicate_network_names_are_refused():
+    message = _error(
+        lambda c: c["netkit:docker"]["bridges"].append(copy.deepcopy(c["netkit:docker"]["bridges"][0]))
+    )
+    assert message == (
+        "Pulumi.dev.yaml: netkit:docker.bridges[3].name: duplicate network "
+        "'netkit-dev-frontend'; names must be unique"
+    )
+
+
+def test_a_connection_to_an_undeclared_service_is_refused():
+    message = _error(lambda c: c["netkit:kubernetes"]["connections"][0].update(to="shop-api/nope"))
+    assert message == (
+        "Pulumi.dev.yaml: netkit:kubernetes.connections[0].to: service shop-api/nope is not "
+        "declared; add it to the services of namespace 'shop-api'"
+    )
+
+
+def test_a_connection_on_a_port_the_service_does_not_serve_is_refused():
+    message = _error(lambda c: c["netkit:kubernetes"]["connections"][0].update(ports=["9999/TCP"]))
+    assert message.endswith("shop-api/api serves 8080/TCP, not 9999/TCP; connect to a port the service declares")
+
+
+def test_a_bridge_meant_for_several_hosts_suggests_an_overlay():
+    def mutate(c: dict[str, Any]) -> None:
+        c["netkit:docker"]["hosts"] = 3
+        c["netkit:docker"]["bridges"][0]["multiHost"] = True
+
+    assert _error(mutate) == (
+        "Pulumi.dev.yaml: netkit:docker.bridges[0].multiHost: bridge 'netkit-dev-frontend' is meant "
+        "to carry traffic between 3 hosts, but a bridge network only spans one host; declare it "
+        "under docker.overlays"
+    )
+
+
+def test_calico_rules_are_checked_before_apply():
+    pools = lambda c: c["netkit:kubernetes"]["calico"]["ipPools"]  # noqa: E731
+    assert _error(lambda c: pools(c)[0].update(blockSize=19)).endswith(
+        "blockSize 19 for 10.244.0.0/17: Calico allows 20-32 for IPv4"
+    )
+    assert _error(lambda c: pools(c)[0].update(cidr="10.244.0.0/28")).endswith(
+        "pool 10.244.0.0/28 is smaller than one /26 block; use a blockSize of at least 28 or a larger pool"
+    )
+    assert _error(lambda c: pools(c)[0].update(cidr="169.254.0.0/16")).endswith(
+        "pool 169.254.0.0/16 is link-local; Calico refuses link-local pools"
+    )
+    assert _error(lambda c: pools(c)[0].update(cidr="fd00::/48", blockSize=122, encapsulation="IPIP")).endswith(
+        "IPIP does not carry IPv6 (fd00::/48); use VXLAN, VXLANCrossSubnet or None"
+    )
+    assert _error(lambda c: pools(c).extend([{"cidr": f"10.{i}.0.0/24"} for i in range(25)])).endswith(
+        "Calico supports at most 25 IP pools"
+    )
+
+
+def test_ingress_hosts_need_tls_unless_explicitly_allowed():
+    message = _error(lambda c: c["netkit:kubernetes"]["ingresses"][0].update(tls=[]))
+    assert message.endswith(
+        "host 'shop.dev.example.com' has no TLS; add it to a tls entry, or to "
+        "allowPlaintextHosts if plain HTTP is intended"
+    )
+    config = copy.deepcopy(DEV)
+    config["netkit:kubernetes"]["ingresses"][0].update(
+        tls=[], allowPlaintextHosts=["shop.dev.example.com"]
+    )
+    parse_stack_config(config, "Pulumi.dev.yaml")
+
+
+def test_ingress_paths_must_be_absolute_and_unique():
+    paths = lambda c: c["netkit:kubernetes"]["ingresses"][0]["rules"][0]["paths"]  # noqa: E731
+    assert _error(lambda c: paths(c)[0].update(path="api")).endswith(
+        "path 'api' must start with '/'; did you mean '/api'?"
+    )
+    assert _error(lambda c: paths(c).append(dict(paths(c)[0]))).endswith(
+        "host 'shop.dev.example.com' path '/' is routed twice"
+    )
+
+
+def test_a_service_type_the_stack_does_not_allow_is_refused():
+    message = _error(
+        lambda c: c["netkit:kubernetes"]["namespaces"][0]["services"][0].update(type="LoadBalancer")
+    )
+    assert "service type 'LoadBalancer' is not allowed in this stack" in message
+
+
+def test_every_mistake_is_reported_on_its_own_line():
+    def mutate(c: dict[str, Any]) -> None:
+        c["netkit:docker"]["bridges"][0]["subnets"][0]["subnet"] = "x"
+        c["netkit:docker"]["bridges"][1]["mtu"] = 10
+
+    assert len(_error(mutate).splitlines()) == 2
+
+
+def test_an_unreadable_stack_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text("config: [unclosed\n")
+    with pytest.raises(InvalidStackConfig, match=r"^Pulumi.bad.yaml: line 2: not valid YAML"):
+        load_stack_file(bad)
+    with pytest.raises(InvalidStackConfig, match="no such stack file"):
+        load_stack_file(tmp_path / "Pulumi.none.yaml")
+
+
+# ----------------------------------------------------------------- properties
+
+def _with_subnet(text: str) -> dict[str, Any]:
+    config = copy.deepcopy(DEV)
+    config["netkit:docker"]["bridges"][2]["subnets"][0]["subnet"] = text
+    return config
+
+
+@given(st.text(max_size=40))
+def test_any_subnet_text_parses_or_fails_with_a_located_message(text):
+    try:
+        spec = parse_stack_config(_with_subnet(text), "Pulumi.dev.yaml")
+    except InvalidStackConfig as error:
+        assert str(error).startswith("Pulumi.dev.yaml: netkit:docker.bridges[2].subnets[0]")
+    else:
+        assert ipaddress.ip_network(spec.docker.bridges[2].subnets[0].subnet)
+
+
+@given(st.ip_addresses(v=4), st.integers(min_value=0, max_value=32))
+def test_a_network_address_with_any_valid_prefix_is_accepted(address, prefix):
+    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    spec = parse_stack_config(_with_subnet(str(network)), "Pulumi.dev.yaml")
+    assert spec.docker.bridges[2].subnets[0].subnet == str(network)
+
+
+@given(st.integers(min_value=33, max_value=10_000))
+def test_any_prefix_over_32_is_refused(prefix):
+    with pytest.raises(InvalidStackConfig, match="prefix must be 0-32"):
+        parse_stack_config(_with_subnet(f"10.0.0.0/{prefix}"), "Pulumi.dev.yaml")
+
+
+@given(st.integers(min_value=1, max_value=65535), st.sampled_from(["TCP", "UDP", "tcp", "udp"]))
+def test_connection_ports_round_trip(port, protocol):
+    config = copy.deepcopy(DEV)
+    services = config["netkit:kubernetes"]["namespaces"][1]["services"][0]
+    services["ports"] = [{"name": "p", "port": port, "protocol": protocol.upper()}]
+    config["netkit:kubernetes"]["connections"][0]["ports"] = [f"{port}/{protocol}"]
+    spec = parse_stack_config(config, "Pulumi.dev.yaml")
+    (parsed,) = spec.kubernetes.connections[0].ports
+    assert (parsed.port, parsed.protocol) == (port, protocol.upper())
