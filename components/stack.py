@@ -131,7 +131,11 @@ class NetworkStack(pulumi.ComponentResource):
             in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
             if ns.default_deny:
                 NamespaceIsolation(
-                    f"{ns.name}-isolation", ns.name, dns=k8s_spec.dns, allow_dns=ns.allow_dns, opts=in_ns
+                    f"{ns.name}-isolation",
+                    ns.name,
+                    dns=k8s_spec.dns,
+                    allow_dns=ns.allow_dns,
+                    opts=in_ns,
                 )
             services[ns.name] = {}
             for svc in ns.services:

@@ -214,6 +214,20 @@ class ContainerPort:
 
 
 @dataclass(frozen=True)
+class PodVariant:
+    """One listed pod of a workload whose labels or ports differ from the workload's.
+
+    Pods that share an owner usually share the template's labels, but a manifest dump can
+    show a gap (a rollout in progress, per-pod labels such as a StatefulSet's pod name).
+    The reachability analysis treats each variant as one more pod of the workload.
+    """
+
+    name: str
+    labels: Labels = field(default_factory=frozen_labels)
+    ports: tuple[ContainerPort, ...] = ()
+
+
+@dataclass(frozen=True)
 class Workload:
     """Pods that share a template: a Deployment, a bare Pod, a DaemonSet, ..."""
 
@@ -227,6 +241,8 @@ class Workload:
     host_network: bool = False
     host_ports: tuple[int, ...] = ()
     source: str = ""
+    pod_variants: tuple[PodVariant, ...] = ()
+    """Listed pods whose labels or ports differ from `labels`/`ports` (usually empty)."""
 
     @property
     def ref(self) -> str:
@@ -416,7 +432,10 @@ class NetworkModel:
     def all_namespaces(self) -> tuple[Namespace, ...]:
         """Declared namespaces plus those implied by workloads, policies and services."""
         seen = {ns.name: ns for ns in self.namespaces}
-        for item in (*self.workloads, *self.network_policies, *self.services):
-            if item.namespace not in seen:
-                seen[item.namespace] = Namespace(name=item.namespace, declared=False)
+        used = [w.namespace for w in self.workloads]
+        used += [p.namespace for p in self.network_policies]
+        used += [s.namespace for s in self.services]
+        for name in used:
+            if name not in seen:
+                seen[name] = Namespace(name=name, declared=False)
         return tuple(seen[name] for name in sorted(seen))

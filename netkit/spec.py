@@ -10,6 +10,7 @@ field documents its default. `load_stack_file` and `parse_stack_config` raise
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 from collections.abc import Callable, Mapping
@@ -92,9 +93,7 @@ class SubnetSpec(Spec):
         if self.ip_range is not None and not ipaddress.ip_network(self.ip_range).subnet_of(
             subnet  # type: ignore[arg-type]
         ):
-            raise InvalidValue(
-                f"ipRange {self.ip_range!r} is not inside subnet {self.subnet!r}"
-            )
+            raise InvalidValue(f"ipRange {self.ip_range!r} is not inside subnet {self.subnet!r}")
         return self
 
 
@@ -112,6 +111,7 @@ class BridgeSpec(Spec):
     """A user-defined Docker bridge network on one host."""
 
     name: DockerName
+    """Docker network name."""
     subnets: Subnets
     """IPAM config: one IPv4 and optionally one IPv6 subnet."""
     internal: bool = True
@@ -134,6 +134,7 @@ class OverlaySpec(Spec):
     """A swarm-scope overlay network spanning hosts."""
 
     name: DockerName
+    """Docker network name."""
     subnets: Subnets
     """IPAM config: one IPv4 and optionally one IPv6 subnet."""
     encrypted: bool = False
@@ -165,17 +166,20 @@ class PublishSpec(Spec):
     host_ip: IpAddress = "127.0.0.1"
     """Host address to bind. Default: 127.0.0.1 (loopback only, never all interfaces)."""
     protocol: Literal["tcp", "udp"] = "tcp"
+    """tcp or udp. Default: tcp."""
 
 
 class ContainerSpec(Spec):
     """A container attached to declared networks with DNS aliases (service discovery)."""
 
     name: DockerName
+    """Container name; always resolvable by peers on its networks."""
     image: str | None = None
     """Image reference. Default: `docker.image`."""
     command: list[str] = Field(default_factory=lambda: ["httpd", "-f", "-p", "8080"])
     """Command. Default: busybox httpd on 8080, so peers have something to reach."""
     networks: Annotated[list[AttachmentSpec], Field(min_length=1)]
+    """Networks to join (at least one), each with optional aliases."""
     publish: list[PublishSpec] = Field(default_factory=list)
     """Published ports. Default: none."""
 
@@ -188,8 +192,11 @@ class DockerSpec(Spec):
     host: str | None = None
     """Docker host URL. Default: the local engine (DOCKER_HOST or the default socket)."""
     bridges: list[BridgeSpec] = Field(default_factory=list)
+    """Bridge networks (one host each)."""
     overlays: list[OverlaySpec] = Field(default_factory=list)
+    """Overlay networks (span the swarm's hosts)."""
     containers: list[ContainerSpec] = Field(default_factory=list)
+    """Containers attached to the declared networks."""
 
 
 # --------------------------------------------------------------------------- kubernetes
@@ -245,21 +252,26 @@ class CalicoSpec(Spec):
 
 class ServicePortSpec(Spec):
     name: K8sName = "http"
+    """Port name (container port and Service targetPort). Default: http."""
     port: Port = 8080
     """Service and container port. Default: 8080."""
     protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
+    """TCP, UDP or SCTP. Default: TCP."""
 
 
 ServiceType = Literal["ClusterIP", "Headless", "NodePort", "LoadBalancer"]
+_INTERNAL_SERVICE_TYPES: tuple[ServiceType, ...] = ("ClusterIP", "Headless")
 
 
 class AppServiceSpec(Spec):
     """One workload of a namespace: a Deployment and the Service in front of it."""
 
     name: K8sName
+    """Deployment and Service name; pods carry `app: <name>`."""
     image: str = "registry.local/netkit/app:1.0"
     """Container image. Default: a placeholder (manifests are rendered, not run, in dev)."""
     replicas: Annotated[int, Field(ge=0)] = 2
+    """Pod replicas. Default: 2."""
     ports: Annotated[list[ServicePortSpec], Field(min_length=1)] = Field(
         default_factory=lambda: [ServicePortSpec()]
     )
@@ -272,8 +284,11 @@ class AppServiceSpec(Spec):
 
 class NamespaceSpec(Spec):
     name: K8sName
+    """Namespace name."""
     labels: LabelMap = Field(default_factory=dict)
+    """Namespace labels (the name label is always added by Kubernetes)."""
     services: list[AppServiceSpec] = Field(default_factory=list)
+    """Workloads of the namespace."""
     default_deny: bool = True
     """Deny all ingress and egress not declared as a connection. Default: True."""
     allow_dns: bool = True
@@ -284,6 +299,7 @@ class IngressPathSpec(Spec):
     path: str = "/"
     """Must start with "/". Default: "/"."""
     path_type: Literal["Prefix", "Exact"] = "Prefix"
+    """Prefix or Exact. Default: Prefix."""
     service: K8sName
     """A service declared in the ingress's namespace."""
     port: Port | None = None
@@ -292,27 +308,37 @@ class IngressPathSpec(Spec):
     @model_validator(mode="after")
     def _absolute(self) -> IngressPathSpec:
         if not self.path.startswith("/"):
-            raise InvalidValue(f"path {self.path!r} must start with '/'; did you mean '/{self.path}'?")
+            raise InvalidValue(
+                f"path {self.path!r} must start with '/'; did you mean '/{self.path}'?"
+            )
         return self
 
 
 class IngressRuleSpec(Spec):
     host: HostName
+    """Host name routed by this rule (no wildcards: every host gets TLS)."""
     paths: Annotated[list[IngressPathSpec], Field(min_length=1)]
+    """Paths on this host, each to a service."""
 
 
 class IngressTlsSpec(Spec):
     hosts: Annotated[list[HostName], Field(min_length=1)]
+    """Hosts served with this certificate."""
     secret_name: K8sName
+    """Secret holding the certificate and key."""
 
 
 class IngressSpec(Spec):
     name: K8sName
+    """Ingress name."""
     namespace: K8sName
+    """Namespace of the Ingress and of its backend services."""
     class_name: K8sName = "nginx"
     """ingressClassName. Default: nginx."""
     rules: Annotated[list[IngressRuleSpec], Field(min_length=1)]
+    """Host rules (at least one)."""
     tls: list[IngressTlsSpec] = Field(default_factory=list)
+    """TLS entries; every rule host must appear in one unless allowPlaintextHosts lists it."""
     allow_plaintext_hosts: list[HostName] = Field(default_factory=list)
     """Hosts explicitly allowed without TLS. Default: none (every host needs TLS)."""
 
@@ -321,25 +347,33 @@ class IngressControllerSpec(Spec):
     """Where the ingress controller's pods run, so policies can admit its traffic."""
 
     namespace: K8sName = "ingress-nginx"
+    """Namespace of the controller pods. Default: ingress-nginx."""
     pod_labels: LabelMap = Field(
         default_factory=lambda: {"app.kubernetes.io/name": "ingress-nginx"}
     )
+    """Labels of the controller pods. Default: app.kubernetes.io/name: ingress-nginx."""
 
 
 class DnsSpec(Spec):
     """The cluster DNS, the target of the DNS egress every default deny keeps."""
 
     namespace: K8sName = "kube-system"
+    """Namespace of the cluster DNS. Default: kube-system."""
     pod_labels: LabelMap = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    """Labels of the DNS pods. Default: k8s-app: kube-dns."""
 
 
 def _endpoint(value: object) -> Endpoint:
     """`ns/workload`, `ns/*` (every pod of a namespace) or a CIDR."""
     if not isinstance(value, str) or not value:
-        raise InvalidValue(f"endpoint {value!r}: expected 'namespace/service', 'namespace/*' or a CIDR")
+        raise InvalidValue(
+            f"endpoint {value!r}: expected 'namespace/service', 'namespace/*' or a CIDR"
+        )
     text = value.strip()
-    if "/" in text and text.split("/", 1)[0].replace(".", "").replace(":", "").isalnum() and (
-        "." in text or ":" in text
+    if (
+        "/" in text
+        and text.split("/", 1)[0].replace(".", "").replace(":", "").isalnum()
+        and ("." in text or ":" in text)
     ):
         return Endpoint(cidr=parse_cidr(text))
     namespace, slash, workload = text.partition("/")
@@ -370,13 +404,15 @@ class ConnectionSpec(Spec):
         use_attribute_docstrings=True,
     )
     source: EndpointSpec = Field(alias="from")
+    """`from`: 'namespace/service', 'namespace/*' or a CIDR."""
     destination: EndpointSpec = Field(alias="to")
+    """`to`: 'namespace/service', 'namespace/*' or a CIDR."""
     ports: Annotated[list[PortSpec], Field(min_length=1)]
     """'8080', '8080/TCP', '53/UDP', '8000-8100/TCP'. Required: least privilege."""
 
 
 class ExposureSpec(Spec):
-    service_types: list[ServiceType] = Field(default_factory=lambda: ["ClusterIP", "Headless"])
+    service_types: list[ServiceType] = Field(default_factory=lambda: list(_INTERNAL_SERVICE_TYPES))
     """Service types allowed. Default: ClusterIP and headless only."""
     external_ips: list[IpAddress] = Field(default_factory=list)
     """Service externalIPs allowed. Default: none."""
@@ -396,20 +432,30 @@ class KubernetesSpec(Spec):
     context: str | None = None
     """kubeconfig context in cluster mode. Default: the current context."""
     cluster_domain: HostName = "cluster.local"
+    """Cluster DNS domain. Default: cluster.local."""
     pod_cidr: Cidr = "10.244.0.0/16"
+    """The cluster's pod network. Default: 10.244.0.0/16."""
     service_cidr: Cidr = "10.96.0.0/12"
+    """The cluster's Service network. Default: 10.96.0.0/12."""
     node_cidrs: list[Cidr] = Field(default_factory=list)
     """Node (host) networks, checked for overlap with everything else."""
     calico: CalicoSpec | None = None
+    """Install Calico as CNI. Default: none (not managed by this stack)."""
     dns: DnsSpec = Field(default_factory=DnsSpec)
+    """The cluster DNS that default-deny namespaces keep reaching."""
     ingress_controller: IngressControllerSpec = Field(default_factory=IngressControllerSpec)
+    """The ingress controller's pods, admitted to Ingress backends."""
     namespaces: list[NamespaceSpec] = Field(default_factory=list)
+    """Namespaces with their services."""
     ingresses: list[IngressSpec] = Field(default_factory=list)
+    """Ingresses routing hosts and paths to services."""
     connections: list[ConnectionSpec] = Field(default_factory=list)
+    """Declared connections: the only traffic the policies allow."""
 
 
 class ReservedSpec(Spec):
     name: str
+    """A name for messages, e.g. corp-vpn."""
     cidr: Cidr
     """A range the stack must never use: a VPN, an on-prem network."""
 
@@ -418,9 +464,13 @@ class StackSpec(Spec):
     """Everything under the `netkit:` keys of one stack file."""
 
     reserved: list[ReservedSpec] = Field(default_factory=list)
+    """Ranges the stack must never use (VPN, on-prem)."""
     docker: DockerSpec = Field(default_factory=DockerSpec)
+    """Docker networks and containers."""
     kubernetes: KubernetesSpec = Field(default_factory=KubernetesSpec)
+    """Kubernetes networking."""
     exposure: ExposureSpec = Field(default_factory=ExposureSpec)
+    """What may be exposed outside the cluster or host."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> StackSpec:
@@ -443,7 +493,9 @@ def _unique(items: list[str], path: str, what: str) -> None:
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item in seen:
-            raise _Problem(f"{path}[{index}].name", f"duplicate {what} {item!r}; names must be unique")
+            raise _Problem(
+                f"{path}[{index}].name", f"duplicate {what} {item!r}; names must be unique"
+            )
         seen.add(item)
 
 
@@ -454,7 +506,10 @@ def check_cross_references(spec: StackSpec) -> None:
     _unique([o.name for o in docker.overlays], "docker.overlays", "network")
     for index, overlay in enumerate(docker.overlays):
         if any(b.name == overlay.name for b in docker.bridges):
-            raise _Problem(f"docker.overlays[{index}].name", f"network {overlay.name!r} is declared as a bridge too")
+            raise _Problem(
+                f"docker.overlays[{index}].name",
+                f"network {overlay.name!r} is declared as a bridge too",
+            )
     _unique([c.name for c in docker.containers], "docker.containers", "container")
     networks = {b.name for b in docker.bridges} | {o.name for o in docker.overlays}
     for index, bridge in enumerate(docker.bridges):
@@ -471,9 +526,7 @@ def check_cross_references(spec: StackSpec) -> None:
                     f"docker.containers[{index}].networks[{n}].network",
                     f"network {attachment.network!r} is not declared; declared: {sorted(networks)}",
                 )
-        internal_only = all(
-            _is_internal(spec, a.network) for a in container.networks
-        )
+        internal_only = all(_is_internal(spec, a.network) for a in container.networks)
         if container.publish and internal_only:
             raise _Problem(
                 f"docker.containers[{index}].publish",
@@ -485,7 +538,9 @@ def check_cross_references(spec: StackSpec) -> None:
     _unique([ns.name for ns in k8s.namespaces], "kubernetes.namespaces", "namespace")
     services: dict[tuple[str, str], AppServiceSpec] = {}
     for n_index, ns in enumerate(k8s.namespaces):
-        _unique([s.name for s in ns.services], f"kubernetes.namespaces[{n_index}].services", "service")
+        _unique(
+            [s.name for s in ns.services], f"kubernetes.namespaces[{n_index}].services", "service"
+        )
         for svc in ns.services:
             services[(ns.name, svc.name)] = svc
             if svc.type not in spec.exposure.service_types:
@@ -503,15 +558,24 @@ def check_cross_references(spec: StackSpec) -> None:
         for side, endpoint in (("from", conn.source), ("to", conn.destination)):
             where = f"kubernetes.connections[{c_index}].{side}"
             if endpoint.namespace is not None and endpoint.namespace not in namespaces:
-                raise _Problem(where, f"namespace {endpoint.namespace!r} is not declared in kubernetes.namespaces")
-            if endpoint.workload is not None and (endpoint.namespace, endpoint.workload) not in services:
+                raise _Problem(
+                    where,
+                    f"namespace {endpoint.namespace!r} is not declared in kubernetes.namespaces",
+                )
+            if (
+                endpoint.workload is not None
+                and (endpoint.namespace, endpoint.workload) not in services
+            ):
                 raise _Problem(
                     where,
                     f"service {endpoint.namespace}/{endpoint.workload} is not declared; "
                     f"add it to the services of namespace {endpoint.namespace!r}",
                 )
         if conn.source.cidr is not None and conn.destination.cidr is not None:
-            raise _Problem(f"kubernetes.connections[{c_index}]", "one side of a connection must be in the cluster")
+            raise _Problem(
+                f"kubernetes.connections[{c_index}]",
+                "one side of a connection must be in the cluster",
+            )
         if conn.destination.workload is not None:
             _check_ports_served(conn, services, f"kubernetes.connections[{c_index}].ports")
     if k8s.calico is not None:
@@ -614,7 +678,9 @@ def _check_pool(pool: IpPoolSpec, where: str) -> None:
             f"least {network.prefixlen} or a larger pool",
         )
     if network.is_link_local:
-        raise _Problem(f"{where}.cidr", f"pool {pool.cidr} is link-local; Calico refuses link-local pools")
+        raise _Problem(
+            f"{where}.cidr", f"pool {pool.cidr} is link-local; Calico refuses link-local pools"
+        )
     if network.version == 6 and pool.encapsulation.startswith("IPIP"):
         raise _Problem(
             f"{where}.encapsulation",
@@ -674,10 +740,8 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
         if namespace != PROJECT:
             continue
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
         data[name] = value
     unknown = sorted(set(data) - set(StackSpec.model_fields))
     if unknown:
@@ -695,13 +759,17 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` mapping of a stack file, with a clear error when it is unreadable."""
     if not path.is_file():
-        raise InvalidStackConfig(f"{path.name}: no such stack file; create it or pick another --stack")
+        raise InvalidStackConfig(
+            f"{path.name}: no such stack file; create it or pick another --stack"
+        )
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InvalidStackConfig(f"{path.name}:{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
+        raise InvalidStackConfig(
+            f"{path.name}:{where}: not valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
     if not isinstance(document, dict):
         raise InvalidStackConfig(f"{path.name}: expected a mapping with a 'config:' key")
     config = document.get("config") or {}

@@ -63,12 +63,14 @@ def _build_monitor(records: list[ResourceRecord]) -> Any:
             state = dict(args.inputs)
             return f"{args.name}-id", state
 
-        def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        def call(
+            self, args: mocks.MockCallArgs
+        ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
             return {}, None
 
     class RecordingMonitor(mocks.MockMonitor):
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-            response = super().RegisterResource(request)
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
             if request.type != STACK_ROOT_TYPE:
                 inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
                 records.append(
@@ -116,10 +118,14 @@ def record_resources(
         mocks_impl, monitor_type = _build_monitor(records)
         settings.ROOT.set(None)
         pulumi.runtime.set_mocks(
-            mocks_impl, project="netkit", stack=stack, preview=False, monitor=monitor_type(mocks_impl)
+            mocks_impl,
+            project="netkit",
+            stack=stack,
+            preview=False,
+            monitor=monitor_type(mocks_impl),
         )
         pulumi.runtime.set_all_config(values)
-        pulumi.runtime.test(program)()
+        pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
 
     _run_isolated(run)
     # Registration order depends on asyncio scheduling; URN order is stable.

@@ -69,5 +69,9 @@ class BridgeNetwork(pulumi.ComponentResource):
         self.network_name = network.name
         self.subnets = pulumi.Output.from_input([s.subnet for s in args.subnets])
         self.register_outputs(
-            {"network_id": self.network_id, "network_name": self.network_name, "subnets": self.subnets}
+            {
+                "network_id": self.network_id,
+                "network_name": self.network_name,
+                "subnets": self.subnets,
+            }
         )

@@ -21,4 +21,6 @@ def network_labels(
         merged[ROLE] = role
     if multi_host:
         merged[MULTI_HOST] = "true"
-    return [docker.NetworkLabelArgs(label=key, value=value) for key, value in sorted(merged.items())]
+    return [
+        docker.NetworkLabelArgs(label=key, value=value) for key, value in sorted(merged.items())
+    ]

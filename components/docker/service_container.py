@@ -59,7 +59,5 @@ class ServiceContainer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.container_id = container.id
-        self.names = {
-            a.network: sorted({args.name, *a.aliases}) for a in args.networks
-        }
+        self.names = {a.network: sorted({args.name, *a.aliases}) for a in args.networks}
         self.register_outputs({"container_id": self.container_id, "names": self.names})

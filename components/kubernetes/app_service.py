@@ -48,7 +48,11 @@ class AppService(pulumi.ComponentResource):
                                 "name": args.name,
                                 "image": args.image,
                                 "ports": [
-                                    {"name": p.name, "container_port": p.port, "protocol": p.protocol}
+                                    {
+                                        "name": p.name,
+                                        "container_port": p.port,
+                                        "protocol": p.protocol,
+                                    }
                                     for p in args.ports
                                 ],
                                 "security_context": {

@@ -45,7 +45,7 @@ class ClusterService(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("netkit:kubernetes:ClusterService", name, None, opts)
-        spec: dict[str, Any] = {
+        spec: k8s.core.v1.ServiceSpecArgsDict = {
             "selector": dict(args.selector),
             "ports": [
                 {"name": p.name, "port": p.port, "target_port": p.name, "protocol": p.protocol}
@@ -57,7 +57,11 @@ class ClusterService(pulumi.ComponentResource):
             spec["cluster_ip"] = "None"
         service = k8s.core.v1.Service(
             f"{name}-service",
-            metadata={"name": service_name, "namespace": args.namespace, "labels": dict(args.labels)},
+            metadata={
+                "name": service_name,
+                "namespace": args.namespace,
+                "labels": dict(args.labels),
+            },
             spec=spec,
             opts=pulumi.ResourceOptions(parent=self),
         )

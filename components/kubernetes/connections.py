@@ -84,7 +84,7 @@ class Connection(pulumi.ComponentResource):
                 spec={
                     "pod_selector": pod_selector(destination),
                     "policy_types": ["Ingress"],
-                    "ingress": [{"from": [peer(source)], "ports": port_list}],
+                    "ingress": [{"from_": [peer(source)], "ports": port_list}],
                 },
                 opts=child,
             )
@@ -93,7 +93,9 @@ class Connection(pulumi.ComponentResource):
         self.register_outputs({"policy_names": self.policy_names})
 
     @staticmethod
-    def _metadata(name: str, namespace: str, props: dict[str, Any]) -> dict[str, Any]:
+    def _metadata(
+        name: str, namespace: str, props: dict[str, Any]
+    ) -> k8s.meta.v1.ObjectMetaArgsDict:
         return {
             "name": name[:253],
             "namespace": namespace,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -38,10 +36,10 @@ class IngressRoute(pulumi.ComponentResource):
         super().__init__("netkit:kubernetes:IngressRoute", name, None, opts)
         controller = controller or IngressControllerSpec()
         child = pulumi.ResourceOptions(parent=self)
-        rules: list[dict[str, Any]] = []
+        rules: list[k8s.networking.v1.IngressRuleArgsDict] = []
         backends: dict[str, set[int]] = {}
         for rule in args.rules:
-            paths = []
+            paths: list[k8s.networking.v1.HTTPIngressPathArgsDict] = []
             for path in rule.paths:
                 port = path.port or services[path.service].ports[0].port
                 backends.setdefault(path.service, set()).add(port)
@@ -53,19 +51,35 @@ class IngressRoute(pulumi.ComponentResource):
                     }
                 )
             rules.append({"host": rule.host, "http": {"paths": paths}})
+        ingress_spec: k8s.networking.v1.IngressSpecArgsDict = {
+            "ingress_class_name": args.class_name,
+            "rules": rules,
+            "tls": [{"hosts": list(t.hosts), "secret_name": t.secret_name} for t in args.tls],
+        }
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata={"name": args.name, "namespace": args.namespace},
-            spec={
-                "ingress_class_name": args.class_name,
-                "rules": rules,
-                "tls": [{"hosts": list(t.hosts), "secret_name": t.secret_name} for t in args.tls],
-            },
+            spec=ingress_spec,
             opts=child,
         )
         for service, ports in sorted(backends.items()):
-            spec = services[service]
-            by_port = {p.port: p for p in spec.ports}
+            by_port = {p.port: p for p in services[service].ports}
+            controller_peer: k8s.networking.v1.NetworkPolicyPeerArgsDict = {
+                "namespace_selector": namespace_selector(controller.namespace),
+                "pod_selector": {"match_labels": dict(controller.pod_labels)},
+            }
+            policy_spec: k8s.networking.v1.NetworkPolicySpecArgsDict = {
+                "pod_selector": {"match_labels": pod_labels(service)},
+                "policy_types": ["Ingress"],
+                "ingress": [
+                    {
+                        "from_": [controller_peer],
+                        "ports": [
+                            {"protocol": by_port[p].protocol, "port": p} for p in sorted(ports)
+                        ],
+                    }
+                ],
+            }
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-{service}-from-controller",
                 metadata={
@@ -73,23 +87,7 @@ class IngressRoute(pulumi.ComponentResource):
                     "namespace": args.namespace,
                     "labels": {"app.kubernetes.io/managed-by": "netkit"},
                 },
-                spec={
-                    "pod_selector": {"match_labels": pod_labels(service)},
-                    "policy_types": ["Ingress"],
-                    "ingress": [
-                        {
-                            "from": [
-                                {
-                                    "namespace_selector": namespace_selector(controller.namespace),
-                                    "pod_selector": {"match_labels": dict(controller.pod_labels)},
-                                }
-                            ],
-                            "ports": [
-                                {"protocol": by_port[p].protocol, "port": p} for p in sorted(ports)
-                            ],
-                        }
-                    ],
-                },
+                spec=policy_spec,
                 opts=child,
             )
         self.hosts = pulumi.Output.from_input(sorted({rule.host for rule in args.rules}))

@@ -51,7 +51,9 @@ class NamespaceIsolation(pulumi.ComponentResource):
                             "to": [
                                 {
                                     "namespace_selector": {
-                                        "match_labels": {"kubernetes.io/metadata.name": dns.namespace}
+                                        "match_labels": {
+                                            "kubernetes.io/metadata.name": dns.namespace
+                                        }
                                     },
                                     "pod_selector": {"match_labels": dict(dns.pod_labels)},
                                 }

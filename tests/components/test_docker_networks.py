@@ -11,7 +11,8 @@ from tests.components.conftest import NETWORK
 def test_bridge_is_internal_with_icc_by_default(declare):
     declared = declare(
         lambda: BridgeNetwork(
-            "backend", BridgeNetworkArgs(name="backend", subnets=[SubnetSpec(subnet="10.10.0.0/24")])
+            "backend",
+            BridgeNetworkArgs(name="backend", subnets=[SubnetSpec(subnet="10.10.0.0/24")]),
         )
     )
     network = declared.one(NETWORK)

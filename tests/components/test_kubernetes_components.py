@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from components.kubernetes.app_service import AppService, AppServiceArgs
 from components.kubernetes.calico import CalicoInstall, CalicoInstallArgs
 from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
@@ -49,7 +48,9 @@ def test_allow_writes_egress_at_the_source_and_ingress_at_the_destination(declar
             {
                 "to": [
                     {
-                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "data"}},
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "data"}
+                        },
                         "podSelector": {"matchLabels": {"app": "db"}},
                     }
                 ],
@@ -59,7 +60,9 @@ def test_allow_writes_egress_at_the_source_and_ingress_at_the_destination(declar
     }
     assert ingress["metadata"]["name"] == "ingress-shop-web-to-data-db"
     assert ingress["spec"]["podSelector"] == {"matchLabels": {"app": "db"}}
-    assert ingress["spec"]["ingress"][0]["from"][0]["podSelector"] == {"matchLabels": {"app": "web"}}
+    assert ingress["spec"]["ingress"][0]["from"][0]["podSelector"] == {
+        "matchLabels": {"app": "web"}
+    }
 
 
 def test_allow_from_a_cidr_writes_only_the_ingress_side(declare):
@@ -109,7 +112,10 @@ def test_cluster_service_names_its_dns_and_targets_named_ports(declare):
 
 def test_headless_service_has_no_cluster_ip(declare):
     args = ClusterServiceArgs(
-        namespace="data", selector={"app": "db"}, ports=[ServicePortSpec(name="pg", port=5432)], type="Headless"
+        namespace="data",
+        selector={"app": "db"},
+        ports=[ServicePortSpec(name="pg", port=5432)],
+        type="Headless",
     )
     service = declare(lambda: ClusterService("db", "db", args)).one(SERVICE)
     assert service.inputs["spec"]["clusterIP"] == "None"
@@ -189,11 +195,16 @@ def test_calico_with_a_preinstalled_operator_manages_only_the_installation(decla
     args = CalicoInstallArgs.model_validate({"ipPools": [{"cidr": "fd00:244::/56"}]})
     declared = declare(lambda: CalicoInstall("calico", args))
     assert declared.of_type("kubernetes:helm.sh/v4:Chart") == []
-    pool = declared.one("kubernetes:operator.tigera.io/v1:Installation").inputs["spec"]["calicoNetwork"]["ipPools"][0]
+    pool = declared.one("kubernetes:operator.tigera.io/v1:Installation").inputs["spec"][
+        "calicoNetwork"
+    ]["ipPools"][0]
     assert pool["blockSize"] == 122
 
 
 def test_every_child_has_its_component_as_parent(declare):
     declared = declare(lambda: NamespaceIsolation("shop", "shop"))
     component = declared.one("netkit:kubernetes:NamespaceIsolation")
-    assert {r.name for r in declared.children_of(component)} == {"shop-default-deny", "shop-allow-dns"}
+    assert {r.name for r in declared.children_of(component)} == {
+        "shop-default-deny",
+        "shop-allow-dns",
+    }

@@ -63,7 +63,10 @@ def test_containers_resolve_only_peers_on_shared_networks():
                     {"name": "back", "subnets": [{"subnet": "10.2.0.0/24"}]},
                 ],
                 "containers": [
-                    {"name": "web", "networks": [{"network": "front"}, {"network": "back", "aliases": ["www"]}]},
+                    {
+                        "name": "web",
+                        "networks": [{"network": "front"}, {"network": "back", "aliases": ["www"]}],
+                    },
                     {"name": "api", "networks": [{"network": "back"}]},
                     {"name": "edge", "networks": [{"network": "front"}]},
                 ],

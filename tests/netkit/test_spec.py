@@ -42,13 +42,19 @@ def test_a_subnet_with_a_bad_prefix_names_the_file_the_key_and_the_rule():
 
 def test_host_bits_in_a_subnet_suggest_the_network_address():
     message = _error(
-        lambda c: c["netkit:docker"]["bridges"][0]["subnets"][0].update(subnet="10.210.1.7/24", gateway=None)
+        lambda c: c["netkit:docker"]["bridges"][0]["subnets"][0].update(
+            subnet="10.210.1.7/24", gateway=None
+        )
     )
-    assert message.endswith("subnet '10.210.1.7/24': host bits are set; did you mean '10.210.1.0/24'?")
+    assert message.endswith(
+        "subnet '10.210.1.7/24': host bits are set; did you mean '10.210.1.0/24'?"
+    )
 
 
 def test_a_gateway_outside_its_subnet_is_refused():
-    message = _error(lambda c: c["netkit:docker"]["bridges"][0]["subnets"][0].update(gateway="10.9.9.9"))
+    message = _error(
+        lambda c: c["netkit:docker"]["bridges"][0]["subnets"][0].update(gateway="10.9.9.9")
+    )
     assert message == (
         "Pulumi.dev.yaml: netkit:docker.bridges[0].subnets[0]: gateway '10.9.9.9' is outside "
         "subnet '10.210.1.0/24'; use an address inside it, e.g. '10.210.1.1'"
@@ -58,7 +64,9 @@ def test_a_gateway_outside_its_subnet_is_refused():
 @pytest.mark.parametrize("port", [0, 70000])
 def test_ports_outside_1_to_65535_are_refused(port):
     message = _error(
-        lambda c: c["netkit:kubernetes"]["namespaces"][0]["services"][0]["ports"][0].update(port=port)
+        lambda c: c["netkit:kubernetes"]["namespaces"][0]["services"][0]["ports"][0].update(
+            port=port
+        )
     )
     assert message == (
         "Pulumi.dev.yaml: netkit:kubernetes.namespaces[0].services[0].ports[0].port: "
@@ -68,7 +76,9 @@ def test_ports_outside_1_to_65535_are_refused(port):
 
 def test_an_unknown_key_is_named_with_its_path():
     message = _error(lambda c: c["netkit:docker"]["bridges"][0].update(subnett="x"))
-    assert message.startswith("Pulumi.dev.yaml: netkit:docker.bridges[0].subnett: unknown key 'subnett'")
+    assert message.startswith(
+        "Pulumi.dev.yaml: netkit:docker.bridges[0].subnett: unknown key 'subnett'"
+    )
 
 
 def test_an_unknown_top_level_key_lists_the_valid_ones():
@@ -86,13 +96,17 @@ def test_an_invalid_kubernetes_name_suggests_a_valid_one():
 
 
 def test_an_invalid_label_key_is_refused():
-    message = _error(lambda c: c["netkit:kubernetes"]["namespaces"][0].update(labels={"bad key": "x"}))
+    message = _error(
+        lambda c: c["netkit:kubernetes"]["namespaces"][0].update(labels={"bad key": "x"})
+    )
     assert "netkit:kubernetes.namespaces[0].labels: label key in labels 'bad key'" in message
 
 
 def test_duplicate_network_names_are_refused():
     message = _error(
-        lambda c: c["netkit:docker"]["bridges"].append(copy.deepcopy(c["netkit:docker"]["bridges"][0]))
+        lambda c: c["netkit:docker"]["bridges"].append(
+            copy.deepcopy(c["netkit:docker"]["bridges"][0])
+        )
     )
     assert message == (
         "Pulumi.dev.yaml: netkit:docker.bridges[3].name: duplicate network "
@@ -110,7 +124,9 @@ def test_a_connection_to_an_undeclared_service_is_refused():
 
 def test_a_connection_on_a_port_the_service_does_not_serve_is_refused():
     message = _error(lambda c: c["netkit:kubernetes"]["connections"][0].update(ports=["9999/TCP"]))
-    assert message.endswith("shop-api/api serves 8080/TCP, not 9999/TCP; connect to a port the service declares")
+    assert message.endswith(
+        "shop-api/api serves 8080/TCP, not 9999/TCP; connect to a port the service declares"
+    )
 
 
 def test_a_bridge_meant_for_several_hosts_suggests_an_overlay():
@@ -136,12 +152,12 @@ def test_calico_rules_are_checked_before_apply():
     assert _error(lambda c: pools(c)[0].update(cidr="169.254.0.0/16")).endswith(
         "pool 169.254.0.0/16 is link-local; Calico refuses link-local pools"
     )
-    assert _error(lambda c: pools(c)[0].update(cidr="fd00::/48", blockSize=122, encapsulation="IPIP")).endswith(
-        "IPIP does not carry IPv6 (fd00::/48); use VXLAN, VXLANCrossSubnet or None"
-    )
-    assert _error(lambda c: pools(c).extend([{"cidr": f"10.{i}.0.0/24"} for i in range(25)])).endswith(
-        "Calico supports at most 25 IP pools"
-    )
+    assert _error(
+        lambda c: pools(c)[0].update(cidr="fd00::/48", blockSize=122, encapsulation="IPIP")
+    ).endswith("IPIP does not carry IPv6 (fd00::/48); use VXLAN, VXLANCrossSubnet or None")
+    assert _error(
+        lambda c: pools(c).extend([{"cidr": f"10.{i}.0.0/24"} for i in range(25)])
+    ).endswith("Calico supports at most 25 IP pools")
 
 
 def test_ingress_hosts_need_tls_unless_explicitly_allowed():
@@ -192,6 +208,7 @@ def test_an_unreadable_stack_file_is_a_clear_error(tmp_path):
 
 
 # ----------------------------------------------------------------- properties
+
 
 def _with_subnet(text: str) -> dict[str, Any]:
     config = copy.deepcopy(DEV)

@@ -1,0 +1,58 @@
+# netkit: the two commands a new machine needs are `make up` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+
+# Local state backend inside the project, with a documented dev passphrase. Point
+# PULUMI_BACKEND_URL elsewhere (or `pulumi login`) to use another backend.
+export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
+export PULUMI_CONFIG_PASSPHRASE ?= netkit-dev-passphrase
+export PULUMI_SKIP_UPDATE_CHECK := true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
+
+# The Pulumi CLI and providers, built from the Go module proxy into a per-user cache.
+TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
+export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help install toolchain docker up preview destroy test lint typecheck unit bench reference
+
+help:
+	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
+	@echo "make test     lint, type-check and run the test suite"
+	@echo "make preview  pulumi preview with the policy pack; make destroy removes the stack"
+	@echo "make bench    print the benchmarks"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+toolchain:
+	scripts/toolchain.sh
+
+docker:
+	scripts/docker-engine.sh
+	scripts/docker-image.sh
+
+lint: install
+	$(PY) -m ruff check .
+
+typecheck: install
+	$(PY) -m mypy
+
+unit: install
+	$(PY) -m pytest
+
+test: lint typecheck unit
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+reference: install
+	$(PY) -m netkit.reference README.md
