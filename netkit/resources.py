@@ -33,7 +33,11 @@ MULTI_HOST_LABEL = "netkit.multi-host"
 NETWORK_TYPE = "docker:index/network:Network"
 CONTAINER_TYPE = "docker:index/container:Container"
 INSTALLATION_TYPE = "kubernetes:operator.tigera.io/v1:Installation"
-CHART_TYPES = ("kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v3:Release")
+CHART_TYPES = (
+    "kubernetes:helm.sh/v4:Chart",
+    "kubernetes:helm.sh/v3:Chart",
+    "kubernetes:helm.sh/v3:Release",
+)
 # CNI plugins that enforce NetworkPolicy, by chart name fragment.
 ENFORCING_CNIS = {"tigera-operator": "calico", "calico": "calico", "cilium": "cilium"}
 NON_ENFORCING_CNIS = {"flannel": "flannel"}
@@ -73,6 +77,24 @@ class UnknownValue:
 
 
 UNKNOWN = UnknownValue()
+
+
+def plain_properties(value: Any) -> Any:
+    """Properties as plain JSON-ready data.
+
+    The engine carries numbers as protobuf doubles, so a port arrives as 53.0; whole
+    numbers become ints again. SDK wrapper types become their string form, except the
+    unknown-value marker, which is kept so rules can say what they could not verify.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain_properties(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_properties(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str | int | float | bool | UnknownValue) or value is None:
+        return value
+    return str(value)
 
 
 def _is_unknown(value: Any) -> bool:
@@ -134,7 +156,9 @@ class _Builder:
                 layer=layer,
                 cidr=ipaddress.ip_network(subnet, strict=False),
                 source=res.urn or res.name,
-                gateway=ipaddress.ip_address(gateway) if gateway and not _is_unknown(gateway) else None,
+                gateway=ipaddress.ip_address(gateway)
+                if gateway and not _is_unknown(gateway)
+                else None,
                 ip_range=ipaddress.ip_network(ip_range, strict=False)
                 if ip_range and not _is_unknown(ip_range)
                 else None,

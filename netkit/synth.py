@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from netkit.model import NetworkModel
+from netkit.resources import plain_properties
 from netkit.spec import load_stack_file, read_stack_file, stack_file
 
 STACK_ROOT_TYPE = "pulumi:pulumi:Stack"
@@ -41,17 +42,6 @@ class ResourceRecord:
             "custom": self.custom,
             "inputs": self.inputs,
         }
-
-
-def _plain(value: Any) -> Any:
-    """Inputs as JSON-ready data (the mock monitor hands back SDK wrapper types)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
 
 
 def _build_monitor(records: list[ResourceRecord]) -> Any:
@@ -80,7 +70,7 @@ def _build_monitor(records: list[ResourceRecord]) -> Any:
                         urn=response.urn,
                         parent=request.parent or None,
                         custom=bool(request.custom),
-                        inputs=_plain(inputs),
+                        inputs=plain_properties(inputs),
                     )
                 )
             return response

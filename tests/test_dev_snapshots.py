@@ -1,0 +1,40 @@
+"""Snapshots of what the dev stack declares for Kubernetes traffic control.
+
+A change to a NetworkPolicy or Ingress shows up here as a reviewable YAML diff.
+Regenerate with `UPDATE_SNAPSHOTS=1 pytest tests/test_dev_snapshots.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netkit.synth import synthesize
+
+ROOT = Path(__file__).parents[1]
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+KINDS = {
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": "dev-networkpolicies.yaml",
+    "kubernetes:networking.k8s.io/v1:Ingress": "dev-ingress.yaml",
+}
+
+
+@pytest.fixture(scope="module")
+def dev_records():
+    return synthesize("dev", ROOT)
+
+
+@pytest.mark.parametrize("type_token", sorted(KINDS))
+def test_dev_manifests_match_their_snapshot(dev_records, type_token):
+    objects = sorted(
+        (r.inputs for r in dev_records if r.type == type_token),
+        key=lambda o: (o["metadata"]["namespace"], o["metadata"]["name"]),
+    )
+    rendered = yaml.safe_dump_all(objects, sort_keys=True)
+    path = SNAPSHOTS / KINDS[type_token]
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8")

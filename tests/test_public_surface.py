@@ -1,0 +1,49 @@
+"""The public surface of `components` is deliberate: adding or removing a name is a release note."""
+
+from __future__ import annotations
+
+import components
+
+
+def test_components_exports_exactly_the_documented_surface():
+    assert sorted(components.__all__) == [
+        "AppService",
+        "AppServiceArgs",
+        "BridgeNetwork",
+        "BridgeNetworkArgs",
+        "CalicoInstall",
+        "CalicoInstallArgs",
+        "ClusterService",
+        "ClusterServiceArgs",
+        "Connection",
+        "IngressRoute",
+        "IngressRouteArgs",
+        "NamespaceIsolation",
+        "NetworkStack",
+        "OverlayNetwork",
+        "OverlayNetworkArgs",
+        "ServiceContainer",
+        "ServiceContainerArgs",
+        "allow",
+    ]
+    for name in components.__all__:
+        assert getattr(components, name) is not None
+
+
+def test_component_type_tokens_follow_package_module_noun():
+    import inspect
+
+    sources = [inspect.getsource(getattr(components, n)) for n in components.__all__ if inspect.isclass(getattr(components, n))]
+    tokens = {line.split('"')[1] for src in sources for line in src.splitlines() if "super().__init__(\"netkit:" in line}
+    assert tokens == {
+        "netkit:docker:BridgeNetwork",
+        "netkit:docker:OverlayNetwork",
+        "netkit:docker:ServiceContainer",
+        "netkit:kubernetes:AppService",
+        "netkit:kubernetes:CalicoInstall",
+        "netkit:kubernetes:ClusterService",
+        "netkit:kubernetes:Connection",
+        "netkit:kubernetes:IngressRoute",
+        "netkit:kubernetes:NamespaceIsolation",
+        "netkit:stack:NetworkStack",
+    }
