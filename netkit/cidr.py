@@ -46,9 +46,7 @@ def parse_cidr(text: object, field: str = "", *, strict: bool = True) -> IPNetwo
         raise InvalidValue(f"subnet {text!r}{where}: prefix must be 0-{top}")
     network = ipaddress.ip_network(value, strict=False)
     if strict and network.network_address != addr:
-        raise InvalidValue(
-            f"subnet {text!r}{where}: host bits are set; did you mean '{network}'?"
-        )
+        raise InvalidValue(f"subnet {text!r}{where}: host bits are set; did you mean '{network}'?")
     return network
 
 

@@ -76,7 +76,7 @@ class StackIntent:
 
 
 def _parse_endpoint(text: str) -> Endpoint:
-    namespace, slash, workload = text.partition("/")
+    namespace, _slash, workload = text.partition("/")
     try:
         return Endpoint(cidr=ipaddress.ip_network(text))
     except ValueError:
@@ -99,10 +99,14 @@ def intent_from_props(props: Mapping[str, Any], source: str = "") -> StackIntent
         spaces.append(AddressSpace("pods", Layer.POD_CIDR, pod_cidr, source))
     if props.get("serviceCidr"):
         spaces.append(
-            AddressSpace("services", Layer.SERVICE_CIDR, ipaddress.ip_network(props["serviceCidr"]), source)
+            AddressSpace(
+                "services", Layer.SERVICE_CIDR, ipaddress.ip_network(props["serviceCidr"]), source
+            )
         )
     for index, cidr in enumerate(props.get("nodeCidrs") or []):
-        spaces.append(AddressSpace(f"nodes-{index}", Layer.NODE, ipaddress.ip_network(cidr), source))
+        spaces.append(
+            AddressSpace(f"nodes-{index}", Layer.NODE, ipaddress.ip_network(cidr), source)
+        )
     connections = tuple(
         DeclaredConnection(_parse_endpoint(c["from"]), _parse_endpoint(c["to"]), _ports(c["ports"]))
         for c in props.get("connections") or []

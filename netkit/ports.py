@@ -41,7 +41,9 @@ def parse_port_spec(value: object, what: str = "port") -> PolicyPort:
         return PolicyPort(protocol=proto_name, port=start)
     end = port_number(last, what)
     if end < start:
-        raise InvalidValue(f"{what} {value!r}: the range is reversed; did you mean '{end}-{start}'?")
+        raise InvalidValue(
+            f"{what} {value!r}: the range is reversed; did you mean '{end}-{start}'?"
+        )
     return PolicyPort(protocol=proto_name, port=start, end_port=end if end != start else None)
 
 
