@@ -1,0 +1,317 @@
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netkit import cli
+from netkit.host_routes import parse_ip_route
+from netkit.model import AddressSpace, Layer, NetworkModel
+
+
+@pytest.fixture(autouse=True)
+def only_our_commands(monkeypatch):
+    # The other subcommands are written in parallel; these tests need only ours.
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("overlap", "plan"))
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write(tmp_path: Path, name: str, data: object) -> str:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data) if name.endswith(".yaml") else json.dumps(data))
+    return str(path)
+
+
+SPACES = {
+    "address_spaces": [
+        {"name": "backend", "layer": "docker bridge", "cidr": "10.10.0.0/16"},
+        {"name": "pods", "layer": "pod cidr", "cidr": "10.244.0.0/16"},
+        {"name": "default-ipv4", "layer": "calico pool", "cidr": "10.244.0.0/17"},
+    ],
+    "reserved": [{"name": "corp-vpn", "cidr": "10.10.8.0/21"}],
+}
+
+
+# --------------------------------------------------------------------------- overlap
+
+
+def test_overlap_reports_a_bridge_over_a_vpn_and_exits_1(tmp_path, capsys):
+    code, out, err = run(capsys, "overlap", write(tmp_path, "spaces.yaml", SPACES))
+    assert code == 1
+    assert out == (
+        "docker bridge 'backend' 10.10.0.0/16 contains reserved 'corp-vpn' 10.10.8.0/21\n"
+        "4 address spaces, 1 overlap (1 expected by design, not counted)\n"
+    )
+    assert err == ""
+
+
+def test_overlap_of_a_clean_file_exits_0(tmp_path, capsys):
+    spaces = [
+        {"name": "frontend", "layer": "docker bridge", "cidr": "10.210.1.0/24"},
+        {"name": "backend", "layer": "DOCKER_BRIDGE", "cidr": "10.210.2.0/24"},
+    ]
+    code, out, _ = run(capsys, "overlap", write(tmp_path, "spaces.json", spaces))
+    assert (code, out) == (0, "2 address spaces, 0 overlaps\n")
+
+
+def test_overlap_checks_reserved_ranges_from_the_command_line(tmp_path, capsys):
+    spaces = [{"name": "frontend", "layer": "docker bridge", "cidr": "10.8.1.0/24"}]
+    code, out, _ = run(
+        capsys, "overlap", write(tmp_path, "s.yaml", spaces), "--reserved", "corp-vpn=10.8.0.0/16"
+    )
+    assert code == 1
+    assert out == (
+        "docker bridge 'frontend' 10.8.1.0/24 is inside reserved 'corp-vpn' 10.8.0.0/16\n"
+        "2 address spaces, 1 overlap\n"
+    )
+
+
+def test_overlap_as_json_names_both_sides_and_their_sources(tmp_path, capsys):
+    path = write(tmp_path, "spaces.yaml", SPACES)
+    code, out, _ = run(capsys, "overlap", path, "--format", "json")
+    assert code == 1
+    assert json.loads(out) == {
+        "address_spaces": 4,
+        "expected_by_design": 1,
+        "overlaps": [
+            {
+                "relation": "contains",
+                "message": "docker bridge 'backend' 10.10.0.0/16 contains reserved 'corp-vpn' "
+                "10.10.8.0/21",
+                "first": {
+                    "name": "backend",
+                    "layer": "docker bridge",
+                    "cidr": "10.10.0.0/16",
+                    "source": f"{path}#address_spaces[0]",
+                },
+                "second": {
+                    "name": "corp-vpn",
+                    "layer": "reserved",
+                    "cidr": "10.10.8.0/21",
+                    "source": f"{path}#reserved[0]",
+                },
+            }
+        ],
+    }
+
+
+def test_overlap_against_host_routes_ignores_the_hosts_own_nesting(monkeypatch, capsys):
+    routes = parse_ip_route(
+        "10.0.0.0/8 via 192.0.2.9 dev tun0\n10.1.0.0/16 dev eth1 proto kernel\n"
+    )
+    monkeypatch.setattr("netkit.commands.overlap.read_host_routes", lambda notes: routes)
+    code, out, _ = run(capsys, "overlap", "--host-routes", "--reserved", "lab=192.168.0.0/16")
+    assert (code, out) == (0, "3 address spaces, 0 overlaps (1 expected by design, not counted)\n")
+    code, out, _ = run(capsys, "overlap", "--host-routes", "--reserved", "lab=10.1.2.0/24")
+    assert code == 1
+    assert out == (
+        "reserved 'lab' 10.1.2.0/24 is inside host route 'tun0' 10.0.0.0/8\n"
+        "reserved 'lab' 10.1.2.0/24 is inside host route 'eth1' 10.1.0.0/16\n"
+        "3 address spaces, 2 overlaps (1 expected by design, not counted)\n"
+    )
+
+
+def test_overlap_of_a_stack_reads_its_model(monkeypatch, capsys):
+    model = NetworkModel(
+        address_spaces=(
+            AddressSpace("mesh", Layer.DOCKER_OVERLAY, ipaddress.ip_network("10.211.0.0/24")),
+            AddressSpace("web", Layer.DOCKER_BRIDGE, ipaddress.ip_network("10.211.0.0/24")),
+        ),
+        notes=("skipped kind 'Foo'",),
+    )
+    stacks: list[str] = []
+    monkeypatch.setattr("netkit.synth.model_for_stack", lambda stack: stacks.append(stack) or model)
+    code, out, err = run(capsys, "overlap", "--stack", "dev")
+    assert (code, stacks) == (1, ["dev"])
+    assert out == (
+        "docker overlay 'mesh' 10.211.0.0/24 is the same range as docker bridge 'web' "
+        "10.211.0.0/24\n2 address spaces, 1 overlap\n"
+    )
+    assert err == "netkit: note: skipped kind 'Foo'\n"
+
+
+def test_overlap_of_a_stack_without_synthesis_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "netkit.synth", None)
+    code, out, err = run(capsys, "overlap", "--stack", "dev")
+    assert (code, out) == (2, "")
+    assert err.startswith("netkit: error: --stack 'dev': synthesis is not available")
+
+
+def test_overlap_of_a_manifest_folder_reads_it_with_netkit_manifests(tmp_path, monkeypatch, capsys):
+    loaded: list[list[Path]] = []
+
+    def load_manifests(paths):
+        loaded.append(list(paths))
+        cidr = ipaddress.ip_network("10.96.0.0/12")
+        return NetworkModel(address_spaces=(AddressSpace("svc", Layer.SERVICE_CIDR, cidr),))
+
+    fake = types.ModuleType("netkit.manifests")
+    fake.load_manifests = load_manifests  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "netkit.manifests", fake)
+    manifest = tmp_path / "svc.yaml"
+    manifest.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
+    code, out, _ = run(
+        capsys, "overlap", str(tmp_path), str(manifest), "--reserved", "x=10.100.0.0/16"
+    )
+    assert loaded == [[tmp_path, manifest]]
+    assert code == 1
+    assert out == (
+        "service cidr 'svc' 10.96.0.0/12 contains reserved 'x' 10.100.0.0/16\n"
+        "2 address spaces, 1 overlap\n"
+    )
+
+
+def test_overlap_of_manifests_without_netkit_manifests_is_a_clear_error(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setitem(sys.modules, "netkit.manifests", None)
+    code, _, err = run(capsys, "overlap", str(tmp_path))
+    assert code == 2
+    assert err == (
+        f"netkit: error: {tmp_path}: reading Kubernetes manifests needs netkit.manifests, "
+        "which this install lacks; list the ranges in an address-spaces file instead "
+        "(address_spaces: [{name, layer, cidr}])\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"address_spaces": [{"name": "a", "layer": "docker bridge", "cidr": "10.0.0.1/24"}]},
+            "subnet '10.0.0.1/24' in address_spaces[0].cidr of {path}: host bits are set; "
+            "did you mean '10.0.0.0/24'?",
+        ),
+        (
+            {"address_spaces": [{"name": "a", "layer": "bridge", "cidr": "10.0.0.0/24"}]},
+            "address_spaces[0] of {path}.layer: unknown layer 'bridge'; expected one of "
+            "['docker bridge', 'docker overlay', 'docker default pool', 'calico pool', "
+            "'pod cidr', 'service cidr', 'node network', 'host route', 'reserved']",
+        ),
+        (
+            {"reserved": [{"name": "vpn", "cidr": "10.8.0.0/16", "layer": "reserved"}]},
+            "reserved[0] of {path}: unknown key 'layer'; expected some of "
+            "['name', 'cidr', 'source']",
+        ),
+        (
+            {"spaces": []},
+            "{path}: expected a mapping with 'address_spaces' (a list of {{name, layer, cidr}}) "
+            "or 'reserved' (a list of {{name, cidr}})",
+        ),
+    ],
+)
+def test_overlap_refuses_a_bad_file_with_its_location(tmp_path, capsys, data, message):
+    path = write(tmp_path, "spaces.yaml", data)
+    code, out, err = run(capsys, "overlap", path)
+    assert (code, out) == (2, "")
+    assert err == f"netkit: error: {message.format(path=path)}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["overlap"],
+            "nothing to check: give PATH..., --stack NAME, --reserved NAME=CIDR or --host-routes",
+        ),
+        (["overlap", "a.yaml", "--stack", "dev"], "give PATH... or --stack NAME, not both"),
+        (["overlap", "missing.yaml"], "missing.yaml: no such file or folder"),
+        (
+            ["overlap", "--reserved", "vpn=10.8.0.0/33"],
+            "subnet '10.8.0.0/33' in --reserved vpn: prefix must be 0-32",
+        ),
+    ],
+)
+def test_overlap_usage_errors_exit_2_with_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert (code, out, err) == (2, "", f"netkit: error: {message}\n")
+
+
+# --------------------------------------------------------------------------- plan
+
+PLAN = [
+    "plan",
+    "--supernet",
+    "10.20.0.0/16",
+    "--reserve",
+    "corp-vpn=10.20.8.0/21",
+    "--subnet",
+    "web=/24",
+    "--subnet",
+    "db=500",
+]
+
+
+def test_plan_prints_yaml_ready_for_a_stack_file(capsys):
+    code, out, _ = run(capsys, *PLAN)
+    assert code == 0
+    assert out == (
+        "# netkit plan: 2 subnets in 10.20.0.0/16, clear of corp-vpn 10.20.8.0/21\n"
+        "- name: web\n"
+        "  subnet: 10.20.2.0/24\n"
+        "- name: db\n"
+        "  subnet: 10.20.0.0/23\n"
+    )
+    assert yaml.safe_load(out) == [
+        {"name": "web", "subnet": "10.20.2.0/24"},
+        {"name": "db", "subnet": "10.20.0.0/23"},
+    ]
+
+
+def test_plan_as_json_shows_each_request(capsys):
+    code, out, _ = run(capsys, *PLAN, "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {
+        "supernet": "10.20.0.0/16",
+        "reserved": [{"name": "corp-vpn", "cidr": "10.20.8.0/21"}],
+        "subnets": [
+            {"name": "web", "subnet": "10.20.2.0/24", "request": "web=/24", "addresses": 256},
+            {"name": "db", "subnet": "10.20.0.0/23", "request": "db=500", "addresses": 512},
+        ],
+    }
+
+
+def test_plan_as_text_is_a_table(capsys):
+    code, out, _ = run(capsys, *PLAN, "--format", "txt")
+    assert (code, out) == (
+        0,
+        "web  10.20.2.0/24  256 addresses\ndb   10.20.0.0/23  512 addresses\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--supernet", "10.20.0.1/16", "--subnet", "web=/24"],
+            "subnet '10.20.0.1/16' in --supernet: host bits are set; did you mean '10.20.0.0/16'?",
+        ),
+        (
+            ["--supernet", "10.20.0.0/16", "--subnet", "web"],
+            "--subnet 'web': expected NAME=/PREFIX or NAME=HOSTS, like 'web=/24' or 'db=500'",
+        ),
+        (
+            ["--supernet", "10.20.0.0/16", "--subnet", "web=/24", "--reserve", "vpn=10.20.0.0"],
+            "subnet '10.20.0.0' in --reserve vpn: the prefix length is missing; "
+            "did you mean '10.20.0.0/32'?",
+        ),
+        (
+            ["--supernet", "10.20.0.0/24", "--subnet", "web=/25", "--subnet", "db=500"],
+            "cannot place 'db' (/23 for 500 hosts) in 10.20.0.0/24: the largest free block is /24 "
+            "(10.20.0.0/24); free a range or use a larger supernet",
+        ),
+    ],
+)
+def test_plan_errors_exit_2_with_the_value_and_the_fix(capsys, argv, message):
+    code, out, err = run(capsys, "plan", *argv)
+    assert (code, out, err) == (2, "", f"netkit: error: {message}\n")
