@@ -52,6 +52,7 @@ unit: install
 test: lint typecheck unit
 
 bench: install
+	scripts/netpol-analyzer.sh >/dev/null
 	$(PY) benchmarks/run_all.py
 
 reference: install

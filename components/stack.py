@@ -69,8 +69,14 @@ class NetworkStack(pulumi.ComponentResource):
         self._name = name
         self._docker(spec)
         self._kubernetes(spec, stack)
+        # The intent is repeated in the outputs: stack policies see a resource's outputs.
         self.register_outputs(
-            {"networks": self.networks, "dns": self.dns, "service_dns": self.service_dns}
+            {
+                "networks": self.networks,
+                "dns": self.dns,
+                "service_dns": self.service_dns,
+                "intent": stack_props(spec),
+            }
         )
 
     def _child(self, provider: pulumi.ProviderResource | None = None) -> pulumi.ResourceOptions:
@@ -129,11 +135,14 @@ class NetworkStack(pulumi.ComponentResource):
                 opts=opts,
             )
             in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
-            if ns.default_deny:
+            if ns.default_deny or ns.allow_dns:
+                # DNS egress is kept even without a default deny: a declared connection's
+                # egress policy isolates its source pods and would cut DNS otherwise.
                 NamespaceIsolation(
                     f"{ns.name}-isolation",
                     ns.name,
                     dns=k8s_spec.dns,
+                    default_deny=ns.default_deny,
                     allow_dns=ns.allow_dns,
                     opts=in_ns,
                 )

@@ -45,6 +45,10 @@ def stack_props(spec: StackSpec) -> dict[str, Any]:
         "nodeCidrs": list(k8s.node_cidrs),
         "dockerHosts": spec.docker.hosts,
         "dns": {"namespace": k8s.dns.namespace, "podLabels": dict(k8s.dns.pod_labels)},
+        "ingressController": {
+            "namespace": k8s.ingress_controller.namespace,
+            "podLabels": dict(k8s.ingress_controller.pod_labels),
+        },
         "connections": [
             {
                 "from": _endpoint_text(c.source),
@@ -58,6 +62,9 @@ def stack_props(spec: StackSpec) -> dict[str, Any]:
             "externalIPs": list(spec.exposure.external_ips),
             "publicPublish": spec.exposure.public_publish,
             "overlayEncryption": spec.exposure.overlay_encryption,
+            "plaintextHosts": sorted(
+                {host for ingress in k8s.ingresses for host in ingress.allow_plaintext_hosts}
+            ),
         },
     }
 
@@ -73,6 +80,8 @@ class StackIntent:
     docker_hosts: int
     dns_namespace: str
     dns_labels: Mapping[str, str]
+    ingress_controller_namespace: str
+    ingress_controller_labels: Mapping[str, str]
 
 
 def _parse_endpoint(text: str) -> Endpoint:
@@ -117,7 +126,9 @@ def intent_from_props(props: Mapping[str, Any], source: str = "") -> StackIntent
         allowed_external_ips=frozenset(exp.get("externalIPs") or []),
         allow_public_publish=bool(exp.get("publicPublish", False)),
         require_overlay_encryption=bool(exp.get("overlayEncryption", False)),
+        plaintext_hosts=frozenset(exp.get("plaintextHosts") or []),
     )
+    controller = props.get("ingressController") or {}
     dns = props.get("dns") or {}
     return StackIntent(
         address_spaces=tuple(spaces),
@@ -127,4 +138,8 @@ def intent_from_props(props: Mapping[str, Any], source: str = "") -> StackIntent
         docker_hosts=int(props.get("dockerHosts") or 1),
         dns_namespace=str(dns.get("namespace") or "kube-system"),
         dns_labels=dict(dns.get("podLabels") or {"k8s-app": "kube-dns"}),
+        ingress_controller_namespace=str(controller.get("namespace") or "ingress-nginx"),
+        ingress_controller_labels=dict(
+            controller.get("podLabels") or {"app.kubernetes.io/name": "ingress-nginx"}
+        ),
     )

@@ -388,6 +388,8 @@ class ExposurePolicy:
     allowed_external_ips: frozenset[str] = frozenset()
     allow_public_publish: bool = False
     require_overlay_encryption: bool = False
+    plaintext_hosts: frozenset[str] = frozenset()
+    """Ingress hosts the spec explicitly allows without TLS."""
 
 
 # --------------------------------------------------------------------------- the model
@@ -417,6 +419,12 @@ class NetworkModel:
     """Namespace of the cluster DNS pods, the target every egress-isolated pod needs."""
     dns_labels: Labels = field(default_factory=lambda: frozen_labels({"k8s-app": "kube-dns"}))
     """Labels of the cluster DNS pods."""
+    ingress_controller_namespace: str = "ingress-nginx"
+    """Namespace of the ingress controller pods (outside the stack, named by policies)."""
+    ingress_controller_labels: Labels = field(
+        default_factory=lambda: frozen_labels({"app.kubernetes.io/name": "ingress-nginx"})
+    )
+    """Labels of the ingress controller pods."""
     unknown: tuple[str, ...] = ()
     """Values that were unknown at preview, as `resource: field` notes."""
     notes: tuple[str, ...] = ()

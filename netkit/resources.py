@@ -276,6 +276,8 @@ def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
             "docker_hosts": intent.docker_hosts,
             "dns_namespace": intent.dns_namespace,
             "dns_labels": intent.dns_labels,
+            "ingress_controller_namespace": intent.ingress_controller_namespace,
+            "ingress_controller_labels": intent.ingress_controller_labels,
         }
     return replace(
         k8s_model,

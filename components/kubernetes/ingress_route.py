@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 import pulumi
 import pulumi_kubernetes as k8s
 

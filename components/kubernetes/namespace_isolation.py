@@ -14,6 +14,9 @@ ALLOW_DNS = "allow-dns-egress"
 class NamespaceIsolation(pulumi.ComponentResource):
     """Deny all ingress and egress of every pod in `namespace`, except DNS lookups.
 
+    With `default_deny=False` only the DNS policy is written: a namespace whose pods
+    are isolated by other policies (a declared connection's egress) still resolves names.
+
     Two NetworkPolicies: `default-deny` (empty podSelector, both policy types, no rules)
     and, unless `allow_dns` is False, `allow-dns-egress` to the cluster DNS pods on UDP
     and TCP 53 (TCP for truncated answers; a deny that breaks DNS breaks everything).
@@ -26,18 +29,21 @@ class NamespaceIsolation(pulumi.ComponentResource):
         name: str,
         namespace: pulumi.Input[str],
         dns: DnsSpec | None = None,
+        default_deny: bool = True,
         allow_dns: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("netkit:kubernetes:NamespaceIsolation", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        deny = k8s.networking.v1.NetworkPolicy(
-            f"{name}-default-deny",
-            metadata={"name": DEFAULT_DENY, "namespace": namespace},
-            spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
-            opts=child,
-        )
-        names = [deny.metadata.apply(lambda m: m.name or DEFAULT_DENY)]
+        names: list[pulumi.Output[str]] = []
+        if default_deny:
+            deny = k8s.networking.v1.NetworkPolicy(
+                f"{name}-default-deny",
+                metadata={"name": DEFAULT_DENY, "namespace": namespace},
+                spec={"pod_selector": {}, "policy_types": ["Ingress", "Egress"]},
+                opts=child,
+            )
+            names.append(deny.metadata.apply(lambda m: m.name or DEFAULT_DENY))
         if allow_dns:
             dns = dns or DnsSpec()
             allow = k8s.networking.v1.NetworkPolicy(

@@ -1,0 +1,37 @@
+"""`make bench`: every benchmark, one after the other, numbers printed as they come.
+
+Each benchmark is its own script (runnable alone); this only runs them in order and
+stops at the first that fails.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+BENCHMARKS = [
+    ["bench_overlap.py"],
+    ["bench_check.py"],
+    ["bench_connlist.py", "--repeat", "3"],
+    ["bench_preview.py"],
+]
+
+
+def main() -> int:
+    for script, *args in BENCHMARKS:
+        path = HERE / script
+        if not path.exists():
+            print(f"== {script}: not present, skipped", flush=True)
+            continue
+        print(f"== {script}", flush=True)
+        result = subprocess.run([sys.executable, str(path), *args], check=False)
+        if result.returncode != 0:
+            print(f"{script} failed with exit status {result.returncode}", file=sys.stderr)
+            return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

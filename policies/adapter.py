@@ -1,0 +1,206 @@
+"""pulumi-policy glue: one `StackValidationPolicy` per rule of the registry.
+
+Each policy's `validate` turns the engine's resources into `netkit.resources.Resource`
+records, builds the network model with `model_from_resources` (the same adapter
+`netkit synth` feeds) and runs its rule, reporting each violation against the URN of
+the offending resource. The model is built once per stack analysis and shared by
+every policy of one `AnalyzeStack` call (see `StackAnalysis`).
+
+Unknown values: during `pulumi preview` a property computed from another resource's
+output is unknown; pulumi-policy marks it with a sentinel string and raises
+`UnknownValueError` when a proxied property is read. The adapter reads the raw values
+instead, drops unknown ones, and records each as a `model.unknown` note. A rule whose
+resources have unknown values ends by raising `UnknownValueError` with the message
+"could not verify <what> during preview (value unknown); checked again at update",
+which the pulumi-policy server reports as an advisory diagnostic whatever the rule's
+level; the violations found on known values are reported before it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    _DictProxy,
+    _ListProxy,
+)
+
+from netkit.errors import NetkitError
+from netkit.resources import Resource, model_from_resources
+from policies.registry import RULES, check_rule
+from policies.rules.base import UNKNOWN_MESSAGE, Context, Level, Rule
+
+UNKNOWN_SENTINELS = frozenset(
+    {
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+    }
+)
+"""How pulumi-policy represents a value unknown during preview."""
+
+SKIPPED_TYPES = ("pulumi:providers:", "pulumi:pulumi:Stack")
+# Without these a Kubernetes object cannot be placed; the whole object waits for update.
+_IDENTITY = frozenset({"kind", "apiVersion", "metadata", "metadata.name", "metadata.namespace"})
+
+_LEVELS = {
+    Level.ADVISORY: EnforcementLevel.ADVISORY,
+    Level.MANDATORY: EnforcementLevel.MANDATORY,
+    Level.DISABLED: EnforcementLevel.DISABLED,
+}
+
+_DROP = object()
+
+
+class PreviewUnknown(UnknownValueError):
+    """Raised by a policy whose resources have values unknown at preview.
+
+    pulumi-policy reports it as an advisory diagnostic carrying `message`.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(UNKNOWN_STRING_VALUE, [])
+        self.message = message
+
+
+def _plain(value: Any, path: str, unknown: list[str]) -> Any:
+    """`value` without pulumi-policy's proxies, numbers as the engine meant them, and
+    unknown values dropped (their paths appended to `unknown`)."""
+    if isinstance(value, _DictProxy | _ListProxy):
+        value = value["__target"]
+    if isinstance(value, str):
+        if value in UNKNOWN_SENTINELS:
+            unknown.append(path or "(the whole value)")
+            return _DROP
+        return value
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key in value:
+            item = _plain(value[key], f"{path}.{key}" if path else str(key), unknown)
+            if item is not _DROP:
+                result[str(key)] = item
+        return result
+    if isinstance(value, list | tuple):
+        items = [_plain(item, f"{path}[{index}]", unknown) for index, item in enumerate(value)]
+        return [item for item in items if item is not _DROP]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf carries every number as a double
+    return value
+
+
+def to_records(resources: Sequence[PolicyResource]) -> tuple[list[Resource], list[str]]:
+    """The engine's resources as plain records, and `type 'name': path` unknown notes."""
+    records: list[Resource] = []
+    notes: list[str] = []
+    for resource in resources:
+        if resource.resource_type.startswith(SKIPPED_TYPES):
+            continue
+        unknown: list[str] = []
+        props = _plain(resource.props, "", unknown)
+        notes.extend(f"{resource.resource_type} {resource.name!r}: {path}" for path in unknown)
+        if resource.resource_type.startswith("kubernetes:") and _IDENTITY.intersection(unknown):
+            continue
+        records.append(
+            Resource(
+                type=resource.resource_type,
+                name=resource.name,
+                urn=resource.urn,
+                inputs=props if isinstance(props, dict) else {},
+            )
+        )
+    return records, notes
+
+
+class StackAnalysis:
+    """The model of the stack under analysis, built once for all policies of one call.
+
+    pulumi-policy's `AnalyzeStack` validates the pack's stack policies one after the
+    other, in pack order, on the thread serving the call, each with its own copy of the
+    resources. So a policy at a position no later than the previous one's (on the same
+    thread) starts a new analysis, and the model is rebuilt; later positions reuse it.
+    Converting 5,000 resources is most of the cost, so it is done once per call.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def context_for(
+        self, resources: Sequence[PolicyResource], position: int = 0
+    ) -> tuple[Context, Mapping[str, str]]:
+        """The shared context for the policy at `position` of the pack."""
+        state = self._local
+        urns = tuple(resource.urn for resource in resources)
+        cached = getattr(state, "cached", None)
+        if cached is None or position <= state.position or cached[0] != urns:
+            records, notes = to_records(resources)
+            model = model_from_resources(records)
+            model = replace(model, unknown=(*model.unknown, *notes))
+            lookup = {f"{r.type}::{r.name}": r.urn for r in records}
+            state.cached = cached = (urns, Context(model), lookup)
+        state.position = position
+        return cached[1], cached[2]
+
+
+def urn_of(source: str, urns: Mapping[str, str]) -> str | None:
+    """The URN of the resource a model record came from (None: the stack as a whole)."""
+    if source.startswith("urn:pulumi:"):
+        return source
+    head = source.split(" items[", 1)[0]
+    return urns.get(source) or urns.get(head)
+
+
+def stack_policy(rule: Rule, analysis: StackAnalysis, position: int = 0) -> StackValidationPolicy:
+    """The pulumi-policy form of `rule`, the `position`-th policy of the pack."""
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        try:
+            context, urns = analysis.context_for(args.resources, position)
+        except NetkitError as error:
+            # A resource the model cannot read: say so rather than pass or crash the pack.
+            report_violation(f"could not read the stack into the network model: {error}", None)
+            return
+        violations, unknown = check_rule(rule, context, args.get_config())
+        for violation in violations:
+            report_violation(violation.message, urn_of(violation.resource.source, urns))
+        if unknown:
+            what = ", ".join(note.describe() for note in unknown)
+            raise PreviewUnknown(UNKNOWN_MESSAGE.format(what=what))
+
+    return StackValidationPolicy(
+        name=rule.name,
+        description=rule.description,
+        validate=validate,
+        enforcement_level=_LEVELS[rule.level],
+        config_schema=PolicyConfigSchema(properties={k: dict(v) for k, v in rule.config.items()})
+        if rule.config
+        else None,
+    )
+
+
+def stack_policies() -> list[StackValidationPolicy]:
+    """Every rule of the registry as a stack policy, sharing one model per analysis."""
+    analysis = StackAnalysis()
+    return [stack_policy(rule, analysis, position) for position, rule in enumerate(RULES)]

@@ -1,0 +1,864 @@
+"""Least privilege for Kubernetes NetworkPolicies.
+
+Every namespace with workloads denies by default, every workload is selected by a
+policy, isolated pods still reach the cluster DNS, no rule opens a target to everyone,
+empty podSelectors are kept for default denies, policies and peers select something,
+policies say what they mean (policyTypes, protocols), and, the rule no other tool has:
+the connections the stack spec declares are exactly what the policies allow.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+
+from netkit.model import (
+    ContainerPort,
+    DeclaredConnection,
+    Endpoint,
+    Labels,
+    NetworkPolicy,
+    PolicyPeer,
+    PolicyPort,
+    PolicyRule,
+    Workload,
+)
+from netkit.portset import ConnectionSet
+from netkit.reachability import Connection, Direction, Explanation, Peer, PeerKind, egress_to
+from policies.rules.base import (
+    Context,
+    Level,
+    ResourceRef,
+    Rule,
+    RuleConfig,
+    Violation,
+    listing,
+    plural,
+    strings,
+)
+from policies.rules.kube import (
+    ALLOWED_POLICIES,
+    EXEMPT_NAMESPACES,
+    KUBERNETES,
+    affects,
+    is_default_deny,
+    is_dns_only_policy,
+    is_dns_only_rule,
+    is_pure_deny,
+    namespace_labels,
+    namespace_name_of,
+    peer_matches,
+    pods_text,
+    ports_text,
+    ref,
+    rules_of,
+    selector_text,
+    selects,
+    workload_ref,
+)
+
+DIRECTIONS = (Direction.INGRESS, Direction.EGRESS)
+DNS_PORTS = (ContainerPort(53, "UDP", "dns"), ContainerPort(53, "TCP", "dns-tcp"))
+DNS_CONNECTIONS = ConnectionSet.ports("UDP", 53) | ConnectionSet.ports("TCP", 53)
+
+
+def _peers_key(direction: Direction) -> str:
+    return "from" if direction is Direction.INGRESS else "to"
+
+
+def _exempt(config: RuleConfig) -> set[str]:
+    return set(strings(config, "exemptNamespaces"))
+
+
+# --------------------------------------------------------------------------- default deny
+
+
+def _check_default_deny(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    exempt = _exempt(config)
+    for name, workloads in sorted(context.workloads_by_namespace.items()):
+        if name in exempt:
+            continue
+        policies = context.policies_by_namespace.get(name, ())
+        missing = [d for d in DIRECTIONS if not any(is_default_deny(p, d) for p in policies)]
+        if not missing:
+            continue
+        what = " and ".join(str(d) for d in missing)
+        types = ", ".join(str(d).capitalize() for d in missing)
+        yield Violation(
+            ResourceRef.namespace_of(context.model.namespace(name)),
+            f"namespace {name!r} has workloads ({listing(w.ref for w in workloads)}) but no "
+            f"default-deny NetworkPolicy for {what}, so pods no other policy selects allow "
+            f"all {what} traffic; add a NetworkPolicy with podSelector: {{}}, policyTypes: "
+            f"[{types}] and no rules (netkit: namespaces[].defaultDeny: true)",
+        )
+
+
+DEFAULT_DENY = Rule(
+    name="k8s-namespace-require-default-deny",
+    description="Checks that every namespace with workloads has a default-deny "
+    "NetworkPolicy for both ingress and egress.",
+    level=Level.MANDATORY,
+    check=_check_default_deny,
+    config={"exemptNamespaces": EXEMPT_NAMESPACES},
+    watches=(KUBERNETES,),
+)
+
+
+def _check_selected(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    exempt = _exempt(config)
+    for workload in context.model.workloads:
+        if workload.namespace in exempt:
+            continue
+        policies = context.policies_by_namespace.get(workload.namespace, ())
+        if any(selects(policy.pod_selector, workload) for policy in policies):
+            continue
+        yield Violation(
+            ResourceRef.workload(workload),
+            f"{workload.kind} {workload_ref(workload)} is selected by no NetworkPolicy, so "
+            "its pods accept and open any connection; add a default deny to namespace "
+            f"{workload.namespace!r} and policies for the connections it needs",
+        )
+
+
+WORKLOAD_SELECTED = Rule(
+    name="k8s-workload-require-network-policy",
+    description="Checks that every workload is selected by at least one NetworkPolicy.",
+    level=Level.MANDATORY,
+    check=_check_selected,
+    config={"exemptNamespaces": EXEMPT_NAMESPACES},
+    watches=(KUBERNETES,),
+)
+
+
+# --------------------------------------------------------------------------- DNS
+
+
+def _check_dns(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    model = context.model
+    exempt = _exempt(config)
+    require_tcp = bool(config.get("requireTcp", True))
+    dns_namespace = namespace_labels(model, model.dns_namespace)
+    dns_text = f"{model.dns_namespace} pods {selector_text_of(model.dns_labels)}"
+    answers: dict[tuple[str, tuple[int, ...]], ConnectionSet] = {}
+    for workload in model.workloads:
+        if workload.namespace in exempt:
+            continue
+        policies = context.policies_by_namespace.get(workload.namespace, ())
+        isolating = [p for p in policies if p.affects_egress and selects(p.pod_selector, workload)]
+        if not isolating:
+            continue
+        # Workloads that see the same policies get the same answer: ask once.
+        key = (workload.namespace, tuple(id(p) for p in isolating))
+        if key not in answers:
+            scoped = replace(model, network_policies=tuple(isolating))
+            answers[key] = egress_to(
+                scoped, workload, dns_namespace, model.dns_labels, ports=DNS_PORTS
+            )
+        allowed = answers[key]
+        udp, tcp = allowed.allows("UDP", 53), allowed.allows("TCP", 53)
+        if udp and (tcp or not require_tcp):
+            continue
+        by = ", ".join(sorted(ref(p) for p in isolating))
+        if not udp:
+            missing = "UDP 53 and TCP 53" if not tcp else "UDP 53"
+            outage = (
+                "every name lookup fails, so calls to Services by name fail even where "
+                "policies allow them"
+            )
+        else:
+            missing = "TCP 53"
+            outage = "DNS answers too large for UDP are truncated and the retry over TCP fails"
+        yield Violation(
+            ResourceRef.workload(workload),
+            f"{workload.kind} {workload_ref(workload)} is egress-isolated (by {by}) but cannot "
+            f"reach the cluster DNS ({dns_text}) on {missing}: {outage}; allow egress to the "
+            "DNS pods on UDP and TCP 53 (netkit: namespaces[].allowDns: true)",
+        )
+
+
+def selector_text_of(labels: Labels | Mapping[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "{}"
+
+
+DNS_EGRESS = Rule(
+    name="k8s-workload-require-dns-egress",
+    description="Checks that every egress-isolated workload can still reach the cluster "
+    "DNS on UDP and TCP port 53.",
+    level=Level.MANDATORY,
+    check=_check_dns,
+    config={
+        "exemptNamespaces": EXEMPT_NAMESPACES,
+        "requireTcp": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require TCP 53 too (truncated answers are retried over TCP).",
+        },
+    },
+    watches=(KUBERNETES,),
+)
+
+
+# --------------------------------------------------------------------------- allow-all
+
+
+def _everyone(rule: PolicyRule, direction: Direction) -> str | None:
+    """How a rule admits every peer, or None when it names its peers."""
+    side = "source" if direction is Direction.INGRESS else "destination"
+    if not rule.peers:
+        return f"any {side} (no `{_peers_key(direction)}` peers)"
+    for peer in rule.peers:
+        if (
+            peer.ip_block is None
+            and peer.namespace_selector is not None
+            and peer.namespace_selector.is_empty
+            and (peer.pod_selector is None or peer.pod_selector.is_empty)
+        ):
+            return "every pod of every namespace (namespaceSelector: {})"
+        if (
+            direction is Direction.EGRESS
+            and peer.ip_block is not None
+            and peer.ip_block.cidr.prefixlen == 0
+        ):
+            return f"any address (ipBlock {peer.ip_block.cidr})"
+    return None
+
+
+def _check_allow_all(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    allowed = set(strings(config, "allowedPolicies"))
+    for policy in context.model.network_policies:
+        if ref(policy) in allowed:
+            continue
+        for direction in DIRECTIONS:
+            if not affects(policy, direction):
+                continue
+            for index, rule in enumerate(rules_of(policy, direction)):
+                everyone = _everyone(rule, direction)
+                if everyone is None:
+                    continue
+                if direction is Direction.EGRESS and is_dns_only_rule(rule):
+                    continue  # DNS anywhere on port 53 is the one broad egress every pod needs
+                towards = "to" if direction is Direction.INGRESS else "from"
+                peers = "sources" if direction is Direction.INGRESS else "destinations"
+                yield Violation(
+                    ResourceRef.policy(policy),
+                    f"NetworkPolicy {ref(policy)} spec.{direction}[{index}] allows {direction} "
+                    f"{'from' if direction is Direction.INGRESS else 'to'} {everyone} on "
+                    f"{ports_text(rule.ports)} {towards} {pods_text(policy)}; name the {peers} "
+                    "that need it (podSelector/namespaceSelector peers) or remove the rule",
+                )
+
+
+ALLOW_ALL = Rule(
+    name="k8s-networkpolicy-disallow-allow-all",
+    description="Checks that no NetworkPolicy rule allows all ingress or all egress to the "
+    "pods it selects (egress to port 53 only excepted).",
+    level=Level.MANDATORY,
+    check=_check_allow_all,
+    config={"allowedPolicies": ALLOWED_POLICIES},
+    watches=(KUBERNETES,),
+)
+
+
+def _check_ingress_anywhere(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    allowed = set(strings(config, "allowedPolicies"))
+    for policy in context.model.network_policies:
+        if ref(policy) in allowed or not policy.affects_ingress:
+            continue
+        for index, rule in enumerate(policy.ingress):
+            for number, peer in enumerate(rule.peers):
+                block = peer.ip_block
+                if block is None or block.cidr.prefixlen != 0:
+                    continue
+                holes = ", ".join(str(hole) for hole in block.excepts)
+                anywhere = f"any address but {holes}" if holes else "any address"
+                yield Violation(
+                    ResourceRef.policy(policy),
+                    f"NetworkPolicy {ref(policy)} spec.ingress[{index}].from[{number}] admits "
+                    f"ipBlock {block.cidr} ({anywhere}) to {pods_text(policy)} on "
+                    f"{ports_text(rule.ports)}; name the client ranges instead (a load "
+                    "balancer's, the VPN's)",
+                )
+
+
+INGRESS_ANYWHERE = Rule(
+    name="k8s-networkpolicy-disallow-ingress-from-anywhere",
+    description="Checks that no NetworkPolicy admits ingress from ipBlock 0.0.0.0/0 or ::/0.",
+    level=Level.MANDATORY,
+    check=_check_ingress_anywhere,
+    config={"allowedPolicies": ALLOWED_POLICIES},
+    watches=(KUBERNETES,),
+)
+
+
+def _declared_namespace_wide(context: Context, policy: NetworkPolicy) -> bool:
+    """The stack spec declares connections from (egress) or to (ingress) every pod of the
+    policy's namespace, for each direction the policy has rules in: then an empty
+    podSelector is what was asked for."""
+    declared = context.model.connections or ()
+    whole = Endpoint(namespace=policy.namespace)
+    needs = [
+        (direction, side)
+        for direction, side in ((Direction.EGRESS, "source"), (Direction.INGRESS, "destination"))
+        if affects(policy, direction) and rules_of(policy, direction)
+    ]
+    return all(any(getattr(conn, side) == whole for conn in declared) for _, side in needs)
+
+
+def _check_empty_selector(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    allowed = set(strings(config, "allowedPolicies"))
+    allow_dns = bool(config.get("allowDnsPolicies", True))
+    for policy in context.model.network_policies:
+        if not policy.pod_selector.is_empty or is_pure_deny(policy) or ref(policy) in allowed:
+            continue
+        if allow_dns and is_dns_only_policy(policy):
+            continue
+        if _declared_namespace_wide(context, policy):
+            continue
+        yield Violation(
+            ResourceRef.policy(policy),
+            f"NetworkPolicy {ref(policy)} has an empty podSelector and allows traffic, so its "
+            f"rules apply to every pod of namespace {policy.namespace!r}, present and future; "
+            "select the pods that need them (podSelector.matchLabels) and keep empty "
+            "podSelectors for default-deny policies",
+        )
+
+
+EMPTY_POD_SELECTOR = Rule(
+    name="k8s-networkpolicy-restrict-empty-pod-selector",
+    description="Checks that only default-deny policies, DNS-only egress policies and "
+    "connections the stack spec declares for a whole namespace use an empty podSelector.",
+    level=Level.MANDATORY,
+    check=_check_empty_selector,
+    config={
+        "allowedPolicies": ALLOWED_POLICIES,
+        "allowDnsPolicies": {
+            "type": "boolean",
+            "default": True,
+            "description": "Allow an empty podSelector on policies that only allow egress on "
+            "port 53: every pod of a namespace needs DNS.",
+        },
+    },
+    watches=(KUBERNETES,),
+)
+
+
+# --------------------------------------------------------------------------- dangling
+
+
+_EXTERNAL_PEERS_DEFAULT: list[dict[str, object]] = []
+
+
+class _PeerIndex:
+    """Answers "does this peer select any pod?" against the model and known outside pods."""
+
+    def __init__(self, context: Context, config: RuleConfig) -> None:
+        model = context.model
+        self.context = context
+        self.namespaces = {ns.name: ns.effective_labels() for ns in model.all_namespaces()}
+        # Pods outside the model the stack may name: the cluster DNS and configured peers.
+        self.external: dict[str, list[Mapping[str, str] | None]] = {}
+        self.external.setdefault(model.dns_namespace, []).append(model.dns_labels)
+        self.external.setdefault(model.ingress_controller_namespace, []).append(
+            model.ingress_controller_labels
+        )
+        for entry in config.get("externalPeers") or []:
+            labels = entry.get("podLabels")
+            name = str(entry["namespace"])
+            self.external.setdefault(name, []).append(
+                None if labels is None else {str(k): str(v) for k, v in labels.items()}
+            )
+        for name in self.external:
+            self.namespaces.setdefault(name, namespace_labels(model, name))
+
+    def _candidates(self, policy: NetworkPolicy, peer: PolicyPeer) -> Iterable[str]:
+        if peer.namespace_selector is None:
+            return (policy.namespace,)
+        named = namespace_name_of(peer.namespace_selector)
+        if named is not None:
+            return (named,) if named in self.namespaces else ()
+        selector = peer.namespace_selector
+        return [name for name, labels in self.namespaces.items() if selector.matches(labels)]
+
+    def selects_anything(self, policy: NetworkPolicy, peer: PolicyPeer) -> bool:
+        workloads = self.context.workloads_by_namespace
+        for name in self._candidates(policy, peer):
+            labels = self.namespaces.get(name) or namespace_labels(self.context.model, name)
+            for workload in workloads.get(name, ()):
+                for pod_labels in (workload.labels, *(v.labels for v in workload.pod_variants)):
+                    if peer_matches(peer, policy.namespace, name, labels, pod_labels):
+                        return True
+            for outside in self.external.get(name, ()):
+                if outside is None or peer_matches(peer, policy.namespace, name, labels, outside):
+                    return True
+        return False
+
+
+def _check_dangling(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    index = _PeerIndex(context, config)
+    for policy in context.model.network_policies:
+        if not policy.pod_selector.is_empty:
+            workloads = context.workloads_by_namespace.get(policy.namespace, ())
+            if not any(selects(policy.pod_selector, w) for w in workloads):
+                yield Violation(
+                    ResourceRef.policy(policy),
+                    f"NetworkPolicy {ref(policy)} selects no pods (podSelector "
+                    f"{selector_text(policy.pod_selector)} matches no workload of namespace "
+                    f"{policy.namespace!r}); fix the selector or remove the policy",
+                )
+        for direction in DIRECTIONS:
+            for number, rule in enumerate(rules_of(policy, direction)):
+                for position, peer in enumerate(rule.peers):
+                    if peer.ip_block is not None or index.selects_anything(policy, peer):
+                        continue
+                    namespaces = (
+                        f"namespace {policy.namespace!r}"
+                        if peer.namespace_selector is None
+                        else f"namespaceSelector {selector_text(peer.namespace_selector)}"
+                    )
+                    yield Violation(
+                        ResourceRef.policy(policy),
+                        f"NetworkPolicy {ref(policy)} spec.{direction}[{number}]."
+                        f"{_peers_key(direction)}[{position}] selects no pod of the stack "
+                        f"({namespaces}, podSelector {selector_text(peer.pod_selector)}), so "
+                        "it allows nothing; fix the selector, or list the peer under "
+                        "externalPeers in this rule's config if its pods run outside the stack",
+                    )
+
+
+DANGLING = Rule(
+    name="k8s-networkpolicy-disallow-dangling",
+    description="Checks that every NetworkPolicy selects some pod and that every peer of "
+    "its rules selects some pod (of the stack, the cluster DNS, or a configured peer).",
+    level=Level.ADVISORY,
+    check=_check_dangling,
+    config={
+        "externalPeers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "namespace": {"type": "string"},
+                    "podLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+                "required": ["namespace"],
+                "additionalProperties": False,
+            },
+            "default": _EXTERNAL_PEERS_DEFAULT,
+            "description": "Pods outside the stack that policies may name, as {namespace, "
+            "podLabels} (no podLabels: any pod of the namespace). The cluster DNS is always "
+            "known, and so is the stack's ingress controller. Default: none.",
+        }
+    },
+    watches=(KUBERNETES,),
+)
+
+
+# --------------------------------------------------------------------------- hygiene
+
+
+def _check_policy_types(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    for policy in context.model.network_policies:
+        if policy.policy_types_declared:
+            continue
+        inferred = ", ".join(
+            kind
+            for kind, on in (("Ingress", policy.affects_ingress), ("Egress", policy.affects_egress))
+            if on
+        )
+        yield Violation(
+            ResourceRef.policy(policy),
+            f"NetworkPolicy {ref(policy)} omits policyTypes, so Kubernetes infers [{inferred}] "
+            "from the rules present, and adding or removing an egress rule later silently "
+            f"changes what it isolates; declare policyTypes: [{inferred}]",
+        )
+
+
+POLICY_TYPES = Rule(
+    name="k8s-networkpolicy-require-policy-types",
+    description="Checks that every NetworkPolicy declares its policyTypes.",
+    level=Level.ADVISORY,
+    check=_check_policy_types,
+    watches=(KUBERNETES,),
+)
+
+
+def _port_text(port: PolicyPort) -> str:
+    if port.port is None:
+        return "every port"
+    return f"port {port.port}" + (f"-{port.end_port}" if port.end_port else "")
+
+
+def _check_protocols(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    for policy in context.model.network_policies:
+        for direction in DIRECTIONS:
+            for number, rule in enumerate(rules_of(policy, direction)):
+                for position, port in enumerate(rule.ports):
+                    if port.protocol_declared:
+                        continue
+                    yield Violation(
+                        ResourceRef.policy(policy),
+                        f"NetworkPolicy {ref(policy)} spec.{direction}[{number}].ports"
+                        f"[{position}] ({_port_text(port)}) omits protocol, which defaults "
+                        "to TCP; write protocol: TCP (or UDP/SCTP if that was meant)",
+                    )
+
+
+PORT_PROTOCOL = Rule(
+    name="k8s-networkpolicy-require-port-protocol",
+    description="Checks that every port of a NetworkPolicy rule names its protocol.",
+    level=Level.ADVISORY,
+    check=_check_protocols,
+    watches=(KUBERNETES,),
+)
+
+
+# --------------------------------------------------------------------------- intent
+
+
+def _declared_set(ports: Iterable[PolicyPort], destination: Workload | None) -> ConnectionSet:
+    result = ConnectionSet.none()
+    for port in ports:
+        if port.port is None:
+            result |= ConnectionSet.protocol(port.protocol)
+        elif isinstance(port.port, int):
+            result |= ConnectionSet.ports(port.protocol, port.port, port.end_port or port.port)
+        elif destination is not None:
+            for container in destination.ports:
+                if container.name == port.port and container.protocol == port.protocol:
+                    result |= ConnectionSet.ports(port.protocol, container.port)
+    return result
+
+
+def _endpoint_matches(endpoint: Endpoint, workload: Workload) -> bool:
+    return (
+        endpoint.cidr is None
+        and endpoint.namespace == workload.namespace
+        and (
+            endpoint.workload is None
+            or endpoint.workload == workload.name
+            or workload.labels.get("app") == endpoint.workload
+        )
+    )
+
+
+def _endpoint_text(endpoint: Endpoint) -> str:
+    if endpoint.cidr is not None:
+        return str(endpoint.cidr)
+    return f"{endpoint.namespace}/{endpoint.workload or '*'}"
+
+
+def _peer_text(peer: Peer) -> str:
+    """`ns/name` for a workload; the CIDR (or first-last) for an external range."""
+    if peer.workload is not None:
+        return workload_ref(peer.workload)
+    if peer.kind is PeerKind.EXTERNAL:
+        first, last = ipaddress.ip_address(peer.first), ipaddress.ip_address(peer.last)
+        blocks = list(ipaddress.summarize_address_range(first, last))
+        return str(blocks[0]) if len(blocks) == 1 else f"{peer.first}-{peer.last}"
+    return peer.name
+
+
+def _peer_range(peer: Peer) -> tuple[int, int, int]:
+    first, last = ipaddress.ip_address(peer.first), ipaddress.ip_address(peer.last)
+    return first.version, int(first), int(last)
+
+
+def _covers(ranges: list[tuple[int, int]], low: int, high: int) -> bool:
+    """Whether the union of inclusive `ranges` covers `low`..`high`."""
+    position = low
+    for start, end in sorted(ranges):
+        if start > position:
+            return False
+        position = max(position, end + 1)
+        if position > high:
+            return True
+    return position > high
+
+
+def _why(explanation: Explanation, denying: ConnectionSet | None = None) -> str:
+    """The policies behind a verdict, from `Reachability.explain`; with `denying`, only
+    the side(s) that deny part of it."""
+    parts: list[str] = []
+    sides = ((explanation.egress, explanation.dst), (explanation.ingress, explanation.src))
+    for verdict, other in sides:
+        if verdict is None:
+            continue
+        if denying is not None and (denying - verdict.allowed).is_empty:
+            continue
+        parts.extend(
+            line for line in verdict.lines(str(other)) if "anything else is denied" not in line
+        )
+    return "; ".join(parts)
+
+
+class _Intent:
+    """Declared connections, indexed for lookups by the namespaces of both ends."""
+
+    def __init__(self, context: Context, config: RuleConfig) -> None:
+        self.context = context
+        self.model = context.model
+        self.reach = context.reachability
+        self.exempt = _exempt(config)
+        self.check_external = bool(config.get("checkExternal", True))
+        self.max_per_source = int(config.get("maxPerSource", 5))
+        self.by_namespaces: dict[tuple[str | None, str | None], list[DeclaredConnection]] = {}
+        for conn in self.model.connections or ():
+            key = (conn.source.namespace, conn.destination.namespace)
+            self.by_namespaces.setdefault(key, []).append(conn)
+        self.outgoing: dict[str, list[Connection]] = {}
+        self.incoming: dict[str, list[Connection]] = {}
+        for connection in self.reach.connections():
+            self.outgoing.setdefault(connection.src.name, []).append(connection)
+            self.incoming.setdefault(connection.dst.name, []).append(connection)
+
+    def workloads(self, endpoint: Endpoint) -> list[Workload]:
+        candidates = self.context.workloads_by_namespace.get(endpoint.namespace or "", ())
+        return [w for w in candidates if _endpoint_matches(endpoint, w)]
+
+    # -- declared, but not allowed
+
+    def missing(self) -> Iterator[Violation]:
+        for conn in self.model.connections or ():
+            source, destination = conn.source, conn.destination
+            sources = None if source.cidr is not None else self.workloads(source)
+            destinations = None if destination.cidr is not None else self.workloads(destination)
+            for endpoint, found in ((source, sources), (destination, destinations)):
+                if found is not None and not found and endpoint.workload is not None:
+                    yield Violation(
+                        ResourceRef.namespace_of(self.model.namespace(endpoint.namespace or "")),
+                        f"declared connection {_endpoint_text(source)} -> "
+                        f"{_endpoint_text(destination)} names {_endpoint_text(endpoint)}, but "
+                        f"namespace {endpoint.namespace!r} has no workload {endpoint.workload!r}; "
+                        "declare its Deployment (pods labelled app="
+                        f"{endpoint.workload}) or fix the connection",
+                    )
+            if sources is not None and destinations is not None:
+                yield from self._missing_between(conn, sources, destinations)
+            elif sources is not None and destination.cidr is not None:
+                yield from self._missing_external(conn, sources, outgoing=True)
+            elif destinations is not None and source.cidr is not None:
+                yield from self._missing_external(conn, destinations, outgoing=False)
+
+    def _missing_between(
+        self, conn: DeclaredConnection, sources: list[Workload], destinations: list[Workload]
+    ) -> Iterator[Violation]:
+        reach = self.reach
+        for src in sources:
+            for dst in destinations:
+                if src is dst:
+                    continue
+                declared = _declared_set(conn.ports, dst)
+                allowed = reach.allowed(src, dst)
+                missing = declared - allowed
+                if missing.is_empty:
+                    continue
+                explanation = reach.explain(src, dst)
+                egress = explanation.egress
+                blame = (
+                    src if egress is not None and not (declared - egress.allowed).is_empty else dst
+                )
+                why = _why(explanation, denying=declared)
+                yield Violation(
+                    ResourceRef.workload(blame),
+                    f"{workload_ref(src)} -> {workload_ref(dst)} is declared on {declared} but "
+                    f"{missing} is denied ({why}); allow it on both sides: an egress rule for "
+                    f"{workload_ref(src)} and an ingress rule for {workload_ref(dst)}",
+                )
+
+    def _missing_external(
+        self, conn: DeclaredConnection, workloads: list[Workload], *, outgoing: bool
+    ) -> Iterator[Violation]:
+        cidr = conn.destination.cidr if outgoing else conn.source.cidr
+        assert cidr is not None
+        low, high = int(cidr.network_address), int(cidr.broadcast_address)
+        for workload in workloads:
+            declared = _declared_set(conn.ports, None if outgoing else workload)
+            connections = (self.outgoing if outgoing else self.incoming).get(workload.ref, [])
+            ranges = []
+            for connection in connections:
+                other = connection.dst if outgoing else connection.src
+                if other.kind is not PeerKind.EXTERNAL:
+                    continue
+                version, first, last = _peer_range(other)
+                if version == cidr.version and (declared - connection.conns).is_empty:
+                    ranges.append((first, last))
+            if _covers(ranges, low, high):
+                continue
+            name = workload_ref(workload)
+            if outgoing:
+                text = (
+                    f"{name} -> {cidr} is declared on {declared} but not allowed to all of "
+                    f"{cidr}; add an egress rule for {name} with ipBlock {cidr} on {declared}"
+                )
+            else:
+                text = (
+                    f"{cidr} -> {name} is declared on {declared} but not allowed from all of "
+                    f"{cidr}; add an ingress rule for {name} with ipBlock {cidr} on {declared}"
+                )
+            yield Violation(ResourceRef.workload(workload), text)
+
+    # -- allowed, but not declared
+
+    def _covered(self, src: Peer, dst: Peer) -> ConnectionSet:
+        covered = ConnectionSet.none()
+        if src.workload is not None and dst.workload is not None:
+            key = (src.workload.namespace, dst.workload.namespace)
+            candidates = [
+                *self.by_namespaces.get(key, []),
+                *self.by_namespaces.get((key[0], None), []),
+                *self.by_namespaces.get((None, key[1]), []),
+            ]
+        elif src.workload is not None:
+            candidates = self.by_namespaces.get((src.workload.namespace, None), [])
+        elif dst.workload is not None:
+            candidates = self.by_namespaces.get((None, dst.workload.namespace), [])
+        else:
+            return covered
+        for conn in candidates:
+            if self._side_matches(conn.source, src) and self._side_matches(conn.destination, dst):
+                covered |= _declared_set(conn.ports, dst.workload)
+        return covered
+
+    @staticmethod
+    def _side_matches(endpoint: Endpoint, peer: Peer) -> bool:
+        if peer.workload is not None:
+            return _endpoint_matches(endpoint, peer.workload)
+        if endpoint.cidr is None or peer.kind is not PeerKind.EXTERNAL:
+            return False
+        version, first, last = _peer_range(peer)
+        cidr = endpoint.cidr
+        return (
+            version == cidr.version
+            and int(cidr.network_address) <= first
+            and last <= int(cidr.broadcast_address)
+        )
+
+    def _is_dns(self, peer: Peer) -> bool:
+        workload = peer.workload
+        return (
+            workload is not None
+            and workload.namespace == self.model.dns_namespace
+            and all(workload.labels.get(k) == v for k, v in self.model.dns_labels.items())
+        )
+
+    def extra(self) -> Iterator[Violation]:
+        """Allowed but undeclared connections: the first `maxPerSource` of each source in
+        full (with the rules that allow them), the rest of that source in one summary."""
+        shown: dict[str, int] = {}
+        rest: dict[str, list[str]] = {}
+        sources: dict[str, Peer] = {}
+        for connection in self.reach.connections():
+            src, dst = connection.src, connection.dst
+            if src.kind is PeerKind.INGRESS_CONTROLLER or dst.kind is PeerKind.INGRESS_CONTROLLER:
+                continue  # Ingress backends: the Ingress declares that traffic
+            ends = [p.workload.namespace for p in (src, dst) if p.workload is not None]
+            if all(namespace in self.exempt for namespace in ends):
+                continue
+            external = PeerKind.EXTERNAL in (src.kind, dst.kind)
+            if external and not self.check_external:
+                continue
+            conns = connection.conns
+            if self._is_dns(dst):
+                conns = conns - DNS_CONNECTIONS
+            covered = self._covered(src, dst)
+            extra = conns - covered
+            if extra.is_empty:
+                continue
+            if shown.get(src.name, 0) >= self.max_per_source:
+                rest.setdefault(src.name, []).append(_peer_text(dst))
+                sources[src.name] = src
+                continue
+            shown[src.name] = shown.get(src.name, 0) + 1
+            yield self._undeclared(src, dst, extra, covered)
+        for name, destinations in rest.items():
+            src = sources[name]
+            yield Violation(
+                ResourceRef.workload(self._blame(src, src, True))
+                if src.workload is not None
+                else ResourceRef.stack(),
+                f"{_peer_text(src)} also reaches {plural(len(destinations), 'more destination')} "
+                f"no connection declares ({listing(destinations)}); fix them as above",
+            )
+
+    def _undeclared(
+        self, src: Peer, dst: Peer, extra: ConnectionSet, covered: ConnectionSet
+    ) -> Violation:
+        explanation = self.reach.explain(src, dst)
+        egress, ingress = explanation.egress, explanation.ingress
+        open_sides = [
+            f"{verdict.direction} to namespace {peer.workload.namespace!r}"
+            for verdict, peer in ((egress, src), (ingress, dst))
+            if verdict is not None and not verdict.isolated and peer.workload is not None
+        ]
+        fix = (
+            f"add a default deny for {' and '.join(open_sides)}"
+            if open_sides
+            else "remove the policy rule that allows it"
+        )
+        blame = self._blame(src, dst, egress is not None and not egress.isolated)
+        declared = (
+            "no connection declares it"
+            if covered.is_empty
+            else f"the declared connections cover only {covered}"
+        )
+        return Violation(
+            ResourceRef.workload(blame),
+            f"{_peer_text(src)} -> {_peer_text(dst)} is allowed on {extra} but {declared} "
+            f"({_why(explanation)}); {fix}, or declare the connection (kubernetes.connections "
+            "in the stack file)",
+        )
+
+    @staticmethod
+    def _blame(src: Peer, dst: Peer, source_open: bool) -> Workload:
+        if src.workload is not None and (dst.workload is None or source_open):
+            return src.workload
+        assert dst.workload is not None
+        return dst.workload
+
+
+def _check_intent(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    if context.model.connections is None:
+        return  # plain manifests declare no intent
+    intent = _Intent(context, config)
+    yield from intent.missing()
+    yield from intent.extra()
+
+
+INTENT = Rule(
+    name="k8s-networkpolicy-intent-matches-reachability",
+    description="Checks that the NetworkPolicies allow every connection the stack spec "
+    "declares and nothing else (DNS egress and Ingress backends excepted).",
+    level=Level.MANDATORY,
+    check=_check_intent,
+    config={
+        "exemptNamespaces": EXEMPT_NAMESPACES,
+        "checkExternal": {
+            "type": "boolean",
+            "default": True,
+            "description": "Also compare traffic to and from addresses outside the cluster "
+            "(ipBlocks) with the declared CIDR connections.",
+        },
+        "maxPerSource": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 5,
+            "description": "Undeclared connections reported in full per source; the rest of "
+            "that source's are summed up in one more violation.",
+        },
+    },
+    watches=(KUBERNETES,),
+)
+
+RULES = (
+    DEFAULT_DENY,
+    WORKLOAD_SELECTED,
+    DNS_EGRESS,
+    ALLOW_ALL,
+    INGRESS_ANYWHERE,
+    EMPTY_POD_SELECTOR,
+    DANGLING,
+    POLICY_TYPES,
+    PORT_PROTOCOL,
+    INTENT,
+)

@@ -1,0 +1,122 @@
+"""CNI rules: policies need an enforcing CNI; traffic between hosts needs an overlay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netkit.resources import Resource
+from tests.policies.conftest import (
+    deployment,
+    dev_model,
+    findings,
+    k8s,
+    messages,
+    namespace,
+    policy,
+)
+
+ENFORCEMENT = "k8s-cni-require-policy-enforcement"
+BRIDGES = "docker-network-disallow-bridge-across-hosts"
+
+
+def _without_calico(name: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+    return None if name == "netkit-dev-calico-installation" else inputs
+
+
+NO_CNI = (
+    "the stack declares 11 NetworkPolicies but installs no CNI that enforces them: without one "
+    "they are accepted and silently ignored; install Calico (kubernetes.calico in the stack "
+    "file), or set clusterCni in this rule's config to the plugin the cluster already runs "
+    "(calico, cilium, ...)"
+)
+
+
+def test_the_dev_stack_installs_calico_and_uses_no_bridge_across_hosts():
+    assert messages(ENFORCEMENT, dev_model()) == []
+    assert messages(BRIDGES, dev_model()) == []
+
+
+def test_policies_without_any_cni_install_are_reported_against_the_stack():
+    [finding] = findings(ENFORCEMENT, dev_model(_without_calico))
+
+    assert finding.resource.describe() == "Stack"
+    assert finding.message == NO_CNI
+
+
+def test_the_clusters_own_cni_can_be_named_in_the_config():
+    model = dev_model(_without_calico)
+
+    assert messages(ENFORCEMENT, model, {"clusterCni": "cilium"}) == []
+    assert messages(ENFORCEMENT, model, {"clusterCni": "flannel"}) == [
+        NO_CNI.replace(
+            "enforces them:", "enforces them (clusterCni 'flannel' does not enforce them):"
+        )
+    ]
+
+
+def test_flannel_alone_does_not_enforce_policies():
+    flannel = Resource(
+        "kubernetes:helm.sh/v4:Chart",
+        "flannel",
+        "urn:pulumi:dev::netkit::kubernetes:helm.sh/v4:Chart::flannel",
+        {"chart": "flannel"},
+    )
+
+    [finding] = findings(ENFORCEMENT, dev_model(_without_calico, [flannel]))
+
+    assert finding.resource.describe() == "CniInstall flannel"
+    assert finding.resource.source == flannel.urn
+    assert finding.message == (
+        "the stack declares 11 NetworkPolicies but its CNI is Flannel alone, which does not "
+        "enforce NetworkPolicies: the API server accepts them and nothing applies them; install "
+        "Calico (kubernetes.calico in the stack file) or Cilium, or run Flannel with Calico's "
+        "policy engine (Canal)"
+    )
+
+
+def test_a_cni_agent_found_among_the_manifests_counts_as_installed():
+    objects = [namespace("shop"), deployment("shop", "web"), policy("shop", "default-deny")]
+    calico = deployment("kube-system", "calico-node", kind="DaemonSet")
+    flannel = deployment("kube-flannel", "kube-flannel-ds", kind="DaemonSet")
+
+    assert messages(ENFORCEMENT, k8s(*objects, calico)) == []
+    assert messages(ENFORCEMENT, k8s(*objects, flannel)) == [
+        "the stack declares 1 NetworkPolicy but its CNI is Flannel alone, which does not enforce "
+        "NetworkPolicies: the API server accepts them and nothing applies them; install Calico "
+        "(kubernetes.calico in the stack file) or Cilium, or run Flannel with Calico's policy "
+        "engine (Canal)"
+    ]
+
+
+def test_a_stack_without_policies_needs_no_enforcing_cni():
+    assert messages(ENFORCEMENT, k8s(namespace("shop"), deployment("shop", "web"))) == []
+
+
+def _multi_host(hosts: int) -> Any:
+    def edit(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        if name == "netkit-dev":
+            inputs["intent"]["dockerHosts"] = hosts
+        if name == "netkit-dev-frontend-network":
+            inputs["labels"].append({"label": "netkit.multi-host", "value": "true"})
+        return inputs
+
+    return edit
+
+
+def test_a_bridge_meant_to_span_hosts_is_named_with_the_overlay_to_use():
+    [finding] = findings(BRIDGES, dev_model(_multi_host(3)))
+
+    assert finding.resource.describe() == "DockerNetwork netkit-dev-frontend"
+    assert finding.message == (
+        "docker bridge 'netkit-dev-frontend' is meant to carry traffic between hosts (the stack "
+        "spans 3 Docker hosts), but a bridge only connects containers on one host; use an overlay "
+        "network (docker.overlays), encrypted if the traffic crosses an untrusted network"
+    )
+
+
+def test_a_multi_host_bridge_is_wrong_even_before_the_second_host_exists():
+    assert messages(BRIDGES, dev_model(_multi_host(1))) == [
+        "docker bridge 'netkit-dev-frontend' is meant to carry traffic between hosts (label "
+        "netkit.multi-host), but a bridge only connects containers on one host; use an overlay "
+        "network (docker.overlays), encrypted if the traffic crosses an untrusted network"
+    ]

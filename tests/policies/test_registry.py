@@ -1,0 +1,359 @@
+"""The registry: every rule's shape, levels and config as a policy-pack config file gives
+them, and the advisory for values unknown at preview."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netkit.model import NetworkModel
+from policies.registry import RULES, InvalidPolicyConfig, PackConfig, run_rules, schema_of
+from policies.rules.base import NAME_PATTERN, Level
+from tests.policies.conftest import (
+    deployment,
+    dev_model,
+    ingress,
+    k8s,
+    namespace,
+    policy,
+    service,
+    tcp,
+)
+
+
+def _edit(target: str, change: Callable[[dict[str, Any]], None]) -> Callable[[], NetworkModel]:
+    def build() -> NetworkModel:
+        def edit(name: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+            if name == target:
+                change(inputs)
+            return inputs
+
+        return dev_model(edit)
+
+    return build
+
+
+def _drop(target: str) -> Callable[[], NetworkModel]:
+    return lambda: dev_model(lambda name, inputs: None if name == target else inputs)
+
+
+def _set(**values: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda inputs: inputs.update(values)
+
+
+def _intent(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda inputs: change(inputs["intent"])
+
+
+def _manifests(*objects: dict[str, Any]) -> Callable[[], NetworkModel]:
+    return lambda: k8s(*objects)
+
+
+_OPEN = policy("shop", "open", {"app": "web"}, types=None, ingress=[{"ports": [{"port": 80}]}])
+_PUBLIC = policy(
+    "shop",
+    "public",
+    {"app": "web"},
+    types=["Ingress"],
+    ingress=[{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [tcp(80)]}],
+)
+
+# One model per rule that the rule finds fault with (and a config when it needs one).
+VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
+    "docker-network-disallow-subnet-overlap": (
+        _edit("netkit-dev-backend-network", _set(ipamConfigs=[{"subnet": "10.8.1.0/24"}])),
+        {},
+    ),
+    "docker-network-require-explicit-subnet": (
+        _edit("netkit-dev-mesh-network", _set(ipamConfigs=[])),
+        {},
+    ),
+    "calico-ippool-require-valid-config": (
+        _edit(
+            "netkit-dev-calico-installation",
+            lambda i: i["spec"]["calicoNetwork"]["ipPools"][0].update(blockSize=12),
+        ),
+        {},
+    ),
+    "calico-ippool-require-inside-pod-cidr": (
+        _edit(
+            "netkit-dev-calico-installation",
+            lambda i: i["spec"]["calicoNetwork"]["ipPools"][0].update(cidr="10.245.0.0/17"),
+        ),
+        {},
+    ),
+    "docker-network-require-gateway-in-subnet": (
+        _edit(
+            "netkit-dev-backend-network",
+            _set(ipamConfigs=[{"subnet": "10.210.2.0/24", "gateway": "10.210.3.1"}]),
+        ),
+        {},
+    ),
+    "k8s-namespace-require-default-deny": (_drop("shop-web-isolation-default-deny"), {}),
+    "k8s-workload-require-network-policy": (
+        _manifests(namespace("shop"), deployment("shop", "web")),
+        {},
+    ),
+    "k8s-workload-require-dns-egress": (_drop("shop-web-isolation-allow-dns"), {}),
+    "k8s-networkpolicy-disallow-allow-all": (
+        _manifests(namespace("shop"), deployment("shop", "web"), _OPEN),
+        {},
+    ),
+    "k8s-networkpolicy-disallow-ingress-from-anywhere": (
+        _manifests(namespace("shop"), deployment("shop", "web"), _PUBLIC),
+        {},
+    ),
+    "k8s-networkpolicy-restrict-empty-pod-selector": (dev_model, {"allowDnsPolicies": False}),
+    "k8s-networkpolicy-disallow-dangling": (
+        lambda: dataclasses.replace(dev_model(), ingress_controller_namespace="traefik"),
+        {},
+    ),
+    "k8s-networkpolicy-require-policy-types": (
+        _manifests(namespace("shop"), deployment("shop", "web"), _OPEN),
+        {},
+    ),
+    "k8s-networkpolicy-require-port-protocol": (
+        _manifests(namespace("shop"), deployment("shop", "web"), _OPEN),
+        {},
+    ),
+    "k8s-networkpolicy-intent-matches-reachability": (
+        _drop("shop-web-web-to-shop-api-api-ingress"),
+        {},
+    ),
+    "k8s-service-restrict-type": (
+        _manifests(namespace("shop"), service("shop", "web", type_="NodePort")),
+        {},
+    ),
+    "k8s-service-restrict-external-ips": (
+        _manifests(namespace("shop"), service("shop", "web", externalIPs=["192.0.2.1"])),
+        {},
+    ),
+    "k8s-ingress-require-tls": (_manifests(ingress("shop", "web", ["a.example.com"])), {}),
+    "k8s-ingress-disallow-wildcard-host": (
+        _manifests(ingress("shop", "web", ["*.example.com"], tls=["*.example.com"])),
+        {},
+    ),
+    "k8s-ingress-require-unique-host-path": (
+        _manifests(
+            ingress("shop", "a", ["a.example.com"], tls=["a.example.com"]),
+            ingress("shop", "b", ["a.example.com"], tls=["a.example.com"]),
+        ),
+        {},
+    ),
+    "k8s-ingress-disallow-snippet-annotations": (
+        _manifests(
+            ingress(
+                "shop",
+                "web",
+                ["a.example.com"],
+                tls=["a.example.com"],
+                annotations={"nginx.ingress.kubernetes.io/auth-snippet": "x"},
+            )
+        ),
+        {},
+    ),
+    "k8s-workload-disallow-host-network": (
+        _manifests(deployment("shop", "web", host_network=True)),
+        {},
+    ),
+    "docker-network-require-internal-backend": (
+        _edit("netkit-dev-backend-network", _set(internal=False)),
+        {},
+    ),
+    "docker-network-require-icc-disabled": (dev_model, {"iccDisabledRoles": ["backend"]}),
+    "docker-container-disallow-public-publish": (
+        _edit(
+            "netkit-dev-web-container",
+            _set(ports=[{"internal": 8080, "external": 80, "ip": "0.0.0.0", "protocol": "tcp"}]),
+        ),
+        {},
+    ),
+    "docker-network-require-overlay-encryption": (dev_model, {"requireEncryption": True}),
+    "k8s-cni-require-policy-enforcement": (_drop("netkit-dev-calico-installation"), {}),
+    "docker-network-disallow-bridge-across-hosts": (
+        _edit(
+            "netkit-dev-frontend-network",
+            lambda i: i["labels"].append({"label": "netkit.multi-host", "value": "true"}),
+        ),
+        {},
+    ),
+}
+
+RULE_NAMES = [rule.name for rule in RULES]
+
+
+# --------------------------------------------------------------------------- shape
+
+
+def test_every_rule_is_named_area_resource_what_and_described_as_checks_that():
+    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 28
+    for rule in RULES:
+        assert NAME_PATTERN.match(rule.name), rule.name
+        assert rule.description.startswith("Checks that"), rule.name
+        assert rule.description.endswith("."), rule.name
+
+
+def test_every_config_property_has_a_default_that_its_own_schema_accepts():
+    for rule in RULES:
+        PackConfig.parse({rule.name: rule.defaults()})
+        assert schema_of(rule)["additionalProperties"] is False
+        for key, prop in rule.config.items():
+            assert prop["description"], (rule.name, key)
+
+
+def test_overlap_and_least_privilege_rules_are_mandatory_by_default():
+    levels = {rule.name: rule.level for rule in RULES}
+    advisory = sorted(name for name, level in levels.items() if level is Level.ADVISORY)
+
+    assert advisory == [
+        "k8s-ingress-disallow-wildcard-host",
+        "k8s-ingress-require-unique-host-path",
+        "k8s-networkpolicy-disallow-dangling",
+        "k8s-networkpolicy-require-policy-types",
+        "k8s-networkpolicy-require-port-protocol",
+    ]
+
+
+def test_every_rule_has_a_violating_example():
+    assert sorted(VIOLATING) == sorted(RULE_NAMES)
+
+
+# --------------------------------------------------------------------------- levels
+
+
+@pytest.mark.parametrize("rule", RULES, ids=RULE_NAMES)
+def test_each_rule_reports_at_its_default_level_and_the_config_overrides_it(rule):
+    build, values = VIOLATING[rule.name]
+    model = build()
+
+    def levels(document: dict[str, Any]) -> set[str]:
+        found = run_rules(model, PackConfig.parse(document), rules=[rule])
+        return {str(finding.level) for finding in found}
+
+    assert levels({rule.name: values}) == {str(rule.level)}
+    other = "advisory" if rule.level is Level.MANDATORY else "mandatory"
+    assert levels({rule.name: {"enforcementLevel": other, **values}}) == {other}
+    assert levels({"all": other, rule.name: values}) == {other}
+    assert levels({rule.name: {"enforcementLevel": "disabled", **values}}) == set()
+    if values:
+        assert levels({}) == set(), "the example needs its config"
+
+
+def test_a_rules_own_level_wins_over_all():
+    config = PackConfig.parse({"all": "disabled", "k8s-namespace-require-default-deny": "advisory"})
+
+    found = run_rules(_drop("shop-web-isolation-default-deny")(), config)
+
+    assert [(f.rule, str(f.level)) for f in found] == [
+        ("k8s-namespace-require-default-deny", "advisory")
+    ]
+
+
+# --------------------------------------------------------------------------- config errors
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"k8s-namespace-require-default-denied": "advisory"},
+            "policy config: unknown rule 'k8s-namespace-require-default-denied'; did you mean "
+            "'k8s-namespace-require-default-deny'?",
+        ),
+        (
+            {"docker-network-require-icc-disabled": "warn"},
+            "policy config: docker-network-require-icc-disabled: enforcement level 'warn' is not "
+            "one of advisory, mandatory, disabled",
+        ),
+        (
+            {"docker-network-require-icc-disabled": {"iccRoles": ["backend"]}},
+            "policy config: docker-network-require-icc-disabled: unknown property 'iccRoles' "
+            "(this rule's properties: iccDisabledRoles)",
+        ),
+        (
+            {"docker-network-require-icc-disabled": {"iccDisabledRoles": "backend"}},
+            "policy config: docker-network-require-icc-disabled.iccDisabledRoles: 'backend' is "
+            "not of type 'array'",
+        ),
+        (
+            {"docker-network-disallow-subnet-overlap": {"reservedRanges": [{"name": "vpn"}]}},
+            "policy config: docker-network-disallow-subnet-overlap.reservedRanges[0]: 'cidr' is "
+            "a required property",
+        ),
+        (
+            ["advisory"],
+            "policy config: expected a mapping of rule name to a level or to "
+            'properties, like {"all": "advisory"}',
+        ),
+    ],
+)
+def test_config_mistakes_name_the_rule_the_property_and_the_bad_value(document, message):
+    with pytest.raises(InvalidPolicyConfig) as error:
+        PackConfig.parse(document)
+
+    assert str(error.value) == message
+
+
+def test_the_config_file_is_the_json_pulumi_takes(tmp_path: Path):
+    path = tmp_path / "policy-config.json"
+    path.write_text(
+        json.dumps(
+            {
+                "all": {"enforcementLevel": "advisory"},
+                "docker-network-require-icc-disabled": {
+                    "enforcementLevel": "mandatory",
+                    "iccDisabledRoles": ["backend"],
+                },
+            }
+        )
+    )
+
+    config = PackConfig.load(path)
+
+    rule = next(r for r in RULES if r.name == "docker-network-require-icc-disabled")
+    assert config.level(rule) is Level.MANDATORY
+    assert config.values_for(rule) == {"iccDisabledRoles": ["backend"]}
+    assert config.level(RULES[0]) is Level.ADVISORY
+
+
+# --------------------------------------------------------------------------- unknowns
+
+
+def test_a_value_unknown_at_preview_is_an_advisory_and_hides_guesses_about_that_resource():
+    def unknown_subnet(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        if name == "netkit-dev-mesh-network":
+            inputs["ipamConfigs"] = []
+            inputs["internal"] = False
+        return inputs
+
+    model = dev_model(unknown_subnet)
+    note = "docker:index/network:Network 'netkit-dev-mesh-network': ipamConfigs[0].subnet"
+    preview = replace(model, unknown=(note,))
+
+    found = [(f.rule, str(f.level), f.resource.describe(), f.message) for f in run_rules(preview)]
+
+    unknown_message = (
+        "could not verify ipamConfigs[0].subnet of docker Network 'netkit-dev-mesh-network' "
+        "during preview (value unknown); checked again at update"
+    )
+    watching = [
+        "docker-network-disallow-subnet-overlap",
+        "docker-network-require-explicit-subnet",
+        "docker-network-require-gateway-in-subnet",
+        "docker-network-require-internal-backend",
+        "docker-network-require-icc-disabled",
+        "docker-network-require-overlay-encryption",
+        "docker-network-disallow-bridge-across-hosts",
+    ]
+    assert found == [
+        (rule, "advisory", "Network netkit-dev-mesh-network", unknown_message) for rule in watching
+    ]
+    # At update the value is known: the same resource without a subnet is a violation.
+    assert [f.rule for f in run_rules(model)] == ["docker-network-require-explicit-subnet"]
