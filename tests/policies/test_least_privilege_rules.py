@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from dataclasses import replace
 from typing import Any
 
@@ -328,7 +326,7 @@ def test_policies_and_peers_that_select_nothing_are_named():
 
 def test_the_stacks_ingress_controller_is_a_known_outside_peer():
     assert messages(DANGLING, dev_model()) == []
-    moved = dataclasses.replace(dev_model(), ingress_controller_namespace="traefik")
+    moved = replace(dev_model(), ingress_controller_namespace="traefik")
     assert messages(DANGLING, moved) == [
         "NetworkPolicy shop-web/ingress-from-controller-web spec.ingress[0].from[0] selects no "
         "pod of the stack (namespaceSelector kubernetes.io/metadata.name=ingress-nginx, "

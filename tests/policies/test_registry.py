@@ -4,7 +4,6 @@ them, and the advisory for values unknown at preview."""
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from collections.abc import Callable
 from dataclasses import replace
