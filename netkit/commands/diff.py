@@ -2,6 +2,7 @@
 
     netkit diff manifests/v1 manifests/v2
     netkit diff old.yaml new.yaml --format md -o diff.md
+    netkit diff stack:staging stack:prod
 
 Lines say `changed`, `added` or `removed`, with the connections before (old) and after
 (new), and whether a workload itself appeared or disappeared. Exit status: 0 when the
@@ -29,8 +30,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "connectivity differs."
         ),
     )
-    parser.add_argument("old", type=Path, metavar="OLD", help="manifests before: a file or folder")
-    parser.add_argument("new", type=Path, metavar="NEW", help="manifests after: a file or folder")
+    parser.add_argument(
+        "old", metavar="OLD", help="before: a manifest file or folder, or stack:NAME"
+    )
+    parser.add_argument("new", metavar="NEW", help="after: a manifest file or folder, or stack:NAME")
     parser.add_argument("--format", choices=FORMATS, default="txt", help="default: txt")
     parser.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
@@ -38,13 +41,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def load_side(source: Path) -> tuple[str, NetworkModel]:
-    """A label and a model for one side of the diff.
+STACK_PREFIX = "stack:"
 
-    The single place that turns an argument into a model: other sources (a stack) plug in
-    here without touching the diff itself.
+
+def load_side(source: str) -> tuple[str, NetworkModel]:
+    """A label and a model for one side of the diff: manifests, or `stack:NAME`.
+
+    The single place that turns an argument into a model, so the diff itself does not
+    care where a side came from.
     """
-    return str(source), load_manifests([source])
+    if source.startswith(STACK_PREFIX):
+        from netkit.synth import model_for_stack  # runs the program: only when asked
+
+        return source, model_for_stack(source[len(STACK_PREFIX) :])
+    return source, load_manifests([Path(source)])
 
 
 def run(args: argparse.Namespace) -> int:
