@@ -17,7 +17,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
 export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install toolchain docker up preview destroy test lint typecheck unit bench reference
+.PHONY: help install toolchain docker stack up preview destroy test lint typecheck unit bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
@@ -34,11 +34,27 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 toolchain:
-	scripts/toolchain.sh
+	@scripts/toolchain.sh --check || scripts/toolchain.sh
 
 docker:
 	scripts/docker-engine.sh
 	scripts/docker-image.sh
+
+# The stack on the local backend; the encryption salt in Pulumi.<stack>.yaml matches
+# the documented dev passphrase above.
+stack: install toolchain
+	@mkdir -p .pulumi-state
+	@pulumi stack select --create $(STACK) >/dev/null
+
+up: docker stack
+	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies
+	@if [ -d rendered/$(STACK) ]; then $(VENV)/bin/netkit validate rendered/$(STACK); fi
+
+preview: docker stack
+	pulumi preview --stack $(STACK) --policy-pack policies
+
+destroy: stack
+	pulumi destroy --stack $(STACK) --yes --skip-preview
 
 lint: install
 	$(PY) -m ruff check .

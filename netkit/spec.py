@@ -141,6 +141,8 @@ class OverlaySpec(Spec):
     """IPsec between hosts. Default: False; prod stacks require it through the pack."""
     attachable: bool = True
     """Standalone containers may join (not only swarm services). Default: True."""
+    vxlan_id: Annotated[int, Field(ge=4097, le=16777215)] | None = None
+    """VXLAN network identifier. Default: derived from the name, so it is stable across runs."""
     internal: bool = False
     """No route out. Default: False."""
     labels: LabelMap = Field(default_factory=dict)

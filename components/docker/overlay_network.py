@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pulumi
 import pulumi_docker as docker
 
@@ -12,8 +14,20 @@ from netkit.spec import OverlaySpec
 OverlayNetworkArgs = OverlaySpec
 """Inputs of `OverlayNetwork` (the same record as a `docker.overlays[]` entry)."""
 
+VXLAN_OPTION = "com.docker.network.driver.overlay.vxlanid_list"
+"""Overlay driver option holding the network's VXLAN ID."""
 ENCRYPTED_OPTION = "encrypted"
 """Overlay driver option that turns on IPsec between hosts (`docker network create -o encrypted`)."""
+
+
+# Docker's overlay driver allocates VNIs from 4097 up; 24 bits in all.
+_FIRST_VNI, _LAST_VNI = 4097, 16777215
+
+
+def default_vxlan_id(name: str) -> int:
+    """A VXLAN ID derived from the network name: stable, and spread out to avoid clashes."""
+    digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
+    return _FIRST_VNI + digest % (_LAST_VNI - _FIRST_VNI + 1)
 
 
 class OverlayNetwork(pulumi.ComponentResource):
@@ -27,7 +41,11 @@ class OverlayNetwork(pulumi.ComponentResource):
         self, name: str, args: OverlayNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("netkit:docker:OverlayNetwork", name, None, opts)
-        options = {ENCRYPTED_OPTION: "true"} if args.encrypted else {}
+        # Docker picks a VXLAN ID when none is given and reports it back as an option,
+        # which would make every later preview replace the network; pin it instead.
+        options = {VXLAN_OPTION: str(args.vxlan_id or default_vxlan_id(args.name))}
+        if args.encrypted:
+            options[ENCRYPTED_OPTION] = "true"
         network = docker.Network(
             f"{name}-network",
             name=args.name,

@@ -4,6 +4,7 @@ import pulumi
 import pytest
 
 from components.docker import BridgeNetwork, BridgeNetworkArgs, OverlayNetwork, OverlayNetworkArgs
+from components.docker.overlay_network import default_vxlan_id
 from netkit.spec import SubnetSpec
 from tests.components.conftest import NETWORK
 
@@ -77,13 +78,26 @@ def test_overlay_is_attachable_and_encrypts_when_asked(declare):
     network = declare(lambda: OverlayNetwork("mesh", args)).one(NETWORK)
     assert network.inputs["driver"] == "overlay"
     assert network.inputs["attachable"] is True
-    assert network.inputs["options"] == {"encrypted": "true"}
+    assert network.inputs["options"] == {
+        "encrypted": "true",
+        "com.docker.network.driver.overlay.vxlanid_list": str(default_vxlan_id("mesh")),
+    }
 
 
 def test_unencrypted_overlay_sets_no_encryption_option(declare):
     args = OverlayNetworkArgs(name="mesh", subnets=[SubnetSpec(subnet="10.30.0.0/24")])
     network = declare(lambda: OverlayNetwork("mesh", args)).one(NETWORK)
-    assert "encrypted" not in (network.inputs.get("options") or {})
+    assert "encrypted" not in network.inputs["options"]
+
+
+def test_overlay_vxlan_id_is_pinned_so_docker_reads_back_what_was_declared(declare):
+    args = OverlayNetworkArgs(
+        name="mesh", subnets=[SubnetSpec(subnet="10.30.0.0/24")], vxlan_id=5000
+    )
+    network = declare(lambda: OverlayNetwork("mesh", args)).one(NETWORK)
+    assert network.inputs["options"]["com.docker.network.driver.overlay.vxlanid_list"] == "5000"
+    assert 4097 <= default_vxlan_id("anything") <= 16777215
+    assert default_vxlan_id("mesh") == default_vxlan_id("mesh") != default_vxlan_id("mesh2")
 
 
 def test_bad_args_fail_before_any_resource_exists():
