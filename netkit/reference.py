@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import json
 import itertools
 import sys
 import textwrap
@@ -219,10 +220,41 @@ def generate() -> str:
         ("kubernetes.ingresses[].rules[].paths[]", spec.IngressPathSpec),
         ("kubernetes.ingresses[].tls[]", spec.IngressTlsSpec),
     ]
+    parts += rules_section()
     parts += ["### Stack-file records", ""]
     for key, model in records:
         parts += [f"#### `{key}`", "", model_table(model), ""]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _short_default(value: Any) -> str:
+    text = json.dumps(value)
+    if len(text) <= 40:
+        return f"`{text}`"
+    return f"{len(value)} entries" if isinstance(value, list | dict) else "see the rule"
+
+
+def rules_section() -> list[str]:
+    """The policy pack's rules: name, default level, what it checks, its config keys."""
+    from policies.registry import RULES
+
+    rows = [
+        "### Policy rules",
+        "",
+        "Every rule runs in `pulumi preview --policy-pack policies` and in `netkit check`; "
+        "levels and properties are set per rule in one JSON config file.",
+        "",
+        "| rule | default level | checks | config (default) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for rule in RULES:
+        config = "; ".join(
+            f"`{key}` ({_short_default(schema['default'])})" for key, schema in rule.config.items()
+        )
+        rows.append(
+            f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} |"
+        )
+    return [*rows, ""]
 
 
 def splice(readme: str, generated: str) -> str:
