@@ -222,16 +222,28 @@ def analyze(
     model: NetworkModel,
     *,
     extra_ip_blocks: Iterable[IPBlock] = (),
-    ingress_controller_namespace: str = INGRESS_CONTROLLER_NAMESPACE,
+    ingress_controller_namespace: str | None = None,
+    ingress_controller_labels: Mapping[str, str] | None = None,
 ) -> Reachability:
     """Compute every allowed connection of `model`.
 
     `extra_ip_blocks` add range boundaries to the external address split (the diff uses
     the other model's ipBlocks so both sides name the same ranges).
-    `ingress_controller_namespace` is where the ingress controller's pod is assumed to run;
-    its labels are that namespace's labels in the model (the name label when undeclared).
+    `ingress_controller_namespace` and `ingress_controller_labels` place the ingress
+    controller's pod. By default a stack's model (one with declared intent) knows where
+    its controller runs; plain manifests do not, and the pod is put where netpol-analyzer
+    puts it (namespace `ingress-controller-ns`, no pod labels).
     """
-    return Reachability(model, tuple(extra_ip_blocks), ingress_controller_namespace)
+    from_stack = model.connections is not None
+    if ingress_controller_namespace is None:
+        ingress_controller_namespace = (
+            model.ingress_controller_namespace if from_stack else INGRESS_CONTROLLER_NAMESPACE
+        )
+    if ingress_controller_labels is None:
+        ingress_controller_labels = model.ingress_controller_labels if from_stack else {}
+    return Reachability(
+        model, tuple(extra_ip_blocks), ingress_controller_namespace, ingress_controller_labels
+    )
 
 
 def egress_to(
@@ -285,6 +297,7 @@ class Reachability:
         model: NetworkModel,
         extra_ip_blocks: tuple[IPBlock, ...] = (),
         ingress_controller_namespace: str = INGRESS_CONTROLLER_NAMESPACE,
+        ingress_controller_labels: Mapping[str, str] | None = None,
     ) -> None:
         self.model = model
         self._namespace_labels = {ns.name: ns.effective_labels() for ns in model.all_namespaces()}
@@ -294,7 +307,10 @@ class Reachability:
         self._pods = [self._pods_of_workload(w) for w in model.workloads]
         controller_ns = model.namespace(ingress_controller_namespace)
         self._controller = _Pod(
-            controller_ns.name, controller_ns.effective_labels(), frozen_labels(), ()
+            controller_ns.name,
+            controller_ns.effective_labels(),
+            frozen_labels(ingress_controller_labels),
+            (),
         )
         self._controller_peer = Peer(PeerKind.INGRESS_CONTROLLER, INGRESS_CONTROLLER)
         engine = _Engine(model, self._pods, extra_ip_blocks)

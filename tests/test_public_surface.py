@@ -33,8 +33,17 @@ def test_components_exports_exactly_the_documented_surface():
 def test_component_type_tokens_follow_package_module_noun():
     import inspect
 
-    sources = [inspect.getsource(getattr(components, n)) for n in components.__all__ if inspect.isclass(getattr(components, n))]
-    tokens = {line.split('"')[1] for src in sources for line in src.splitlines() if "super().__init__(\"netkit:" in line}
+    sources = [
+        inspect.getsource(getattr(components, n))
+        for n in components.__all__
+        if inspect.isclass(getattr(components, n))
+    ]
+    tokens = {
+        line.split('"')[1]
+        for src in sources
+        for line in src.splitlines()
+        if 'super().__init__("netkit:' in line
+    }
     assert tokens == {
         "netkit:docker:BridgeNetwork",
         "netkit:docker:OverlayNetwork",

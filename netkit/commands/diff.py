@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "old", metavar="OLD", help="before: a manifest file or folder, or stack:NAME"
     )
-    parser.add_argument("new", metavar="NEW", help="after: a manifest file or folder, or stack:NAME")
+    parser.add_argument(
+        "new", metavar="NEW", help="after: a manifest file or folder, or stack:NAME"
+    )
     parser.add_argument("--format", choices=FORMATS, default="txt", help="default: txt")
     parser.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"

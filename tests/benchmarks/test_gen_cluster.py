@@ -88,8 +88,16 @@ def test_every_manifest_parses_with_the_expected_kinds(tmp_path: Path) -> None:
 def test_policies_use_the_selector_and_port_features_analyzers_must_handle(tmp_path: Path) -> None:
     gen_cluster.generate(tmp_path, 600)
     text = "\n".join(p.read_text() for p in tmp_path.rglob("networkpolicies.yaml"))
-    for feature in ("operator: In", "operator: NotIn", "operator: Exists", "namespaceSelector",
-                    "except:", "endPort", "port: http", "protocol: UDP"):
+    for feature in (
+        "operator: In",
+        "operator: NotIn",
+        "operator: Exists",
+        "namespaceSelector",
+        "except:",
+        "endPort",
+        "port: http",
+        "protocol: UDP",
+    ):
         assert feature in text, feature
 
 

@@ -48,7 +48,16 @@ def test_a_bad_stack_file_is_one_line_on_stderr_with_no_traceback(tmp_path):
         "config:\n  netkit:docker:\n    bridges:\n      - name: b\n        subnets: [{subnet: 10.0.0.0/33}]\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "netkit.cli", "synth", "--stack", "bad", "--project-dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "netkit.cli",
+            "synth",
+            "--stack",
+            "bad",
+            "--project-dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         check=False,

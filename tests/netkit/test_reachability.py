@@ -694,7 +694,8 @@ def test_the_api_the_policy_pack_uses_is_locked():
     }
     assert signatures == {
         "analyze": "(model: 'NetworkModel', *, extra_ip_blocks: 'Iterable[IPBlock]' = (), "
-        "ingress_controller_namespace: 'str' = 'ingress-controller-ns') -> 'Reachability'",
+        "ingress_controller_namespace: 'str | None' = None, "
+        "ingress_controller_labels: 'Mapping[str, str] | None' = None) -> 'Reachability'",
         "egress_to": "(model: 'NetworkModel', workload: 'Workload', namespace_labels: 'Mapping[str, str]', "
         "pod_labels: 'Mapping[str, str]', *, ports: 'Sequence[ContainerPort]' = ()) -> 'ConnectionSet'",
         "ingress_from": "(model: 'NetworkModel', workload: 'Workload', namespace_labels: 'Mapping[str, str]', "
