@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
-import json
 import itertools
+import json
 import sys
 import textwrap
 from pathlib import Path
