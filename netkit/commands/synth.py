@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from netkit.synth import ResourceRecord, synthesize
+if TYPE_CHECKING:
+    from netkit.synth import ResourceRecord
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +39,10 @@ def render_table(records: list[ResourceRecord]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the program and Pulumi's runtime are only loaded when synthesizing,
+    # which keeps every other command's start-up fast.
+    from netkit.synth import synthesize
+
     records = synthesize(args.stack, args.project_dir)
     if args.format == "json":
         print(json.dumps([r.to_json() for r in records], indent=2, sort_keys=True))
