@@ -298,6 +298,16 @@ class Rule:
 # --------------------------------------------------------------------------- helpers
 
 
+def string_list_option(description: str) -> dict[str, Any]:
+    """Schema of a rule option holding a list of strings, empty by default."""
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
+        "description": description,
+    }
+
+
 def strings(config: RuleConfig, key: str) -> list[str]:
     """A list-of-strings config value."""
     return [str(item) for item in config.get(key) or []]

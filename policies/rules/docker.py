@@ -16,6 +16,7 @@ from policies.rules.base import (
     Rule,
     RuleConfig,
     Violation,
+    string_list_option,
     strings,
 )
 
@@ -89,13 +90,9 @@ ICC_DISABLED = Rule(
     level=Level.MANDATORY,
     check=_check_icc,
     config={
-        "iccDisabledRoles": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Roles (label netkit.role) whose bridges must set icc: false. "
-            "Default: none.",
-        }
+        "iccDisabledRoles": string_list_option(
+            "Roles (label netkit.role) whose bridges must set icc: false. Default: none."
+        )
     },
     watches=(NETWORK_TYPE,),
 )
@@ -136,12 +133,9 @@ PUBLIC_PUBLISH = Rule(
     level=Level.MANDATORY,
     check=_check_publish,
     config={
-        "allowedContainers": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Containers allowed to publish on all interfaces anyway.",
-        }
+        "allowedContainers": string_list_option(
+            "Containers allowed to publish on all interfaces anyway."
+        )
     },
     watches=(CONTAINER_TYPE,),
 )

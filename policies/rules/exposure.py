@@ -18,6 +18,7 @@ from policies.rules.base import (
     Rule,
     RuleConfig,
     Violation,
+    string_list_option,
     strings,
 )
 
@@ -68,13 +69,10 @@ SERVICE_TYPE_RULE = Rule(
     level=Level.MANDATORY,
     check=_check_service_types,
     config={
-        "allowedTypes": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Service types allowed besides the stack spec's "
-            "exposure.serviceTypes (for manifests without a stack spec).",
-        }
+        "allowedTypes": string_list_option(
+            "Service types allowed besides the stack spec's "
+            "exposure.serviceTypes (for manifests without a stack spec)."
+        )
     },
     watches=(SERVICE_TYPE,),
 )
@@ -103,12 +101,9 @@ EXTERNAL_IPS = Rule(
     level=Level.MANDATORY,
     check=_check_external_ips,
     config={
-        "allowedExternalIPs": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Addresses allowed besides the stack spec's exposure.externalIPs.",
-        }
+        "allowedExternalIPs": string_list_option(
+            "Addresses allowed besides the stack spec's exposure.externalIPs."
+        )
     },
     watches=(SERVICE_TYPE,),
 )
@@ -150,12 +145,9 @@ INGRESS_TLS = Rule(
     level=Level.MANDATORY,
     check=_check_tls,
     config={
-        "allowPlaintextHosts": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Hosts allowed without TLS (the stack spec's allowPlaintextHosts).",
-        }
+        "allowPlaintextHosts": string_list_option(
+            "Hosts allowed without TLS (the stack spec's allowPlaintextHosts)."
+        )
     },
     watches=INGRESS_TYPES,
 )
@@ -259,14 +251,7 @@ SNIPPETS = Rule(
     description="Checks that no Ingress uses ingress-nginx *-snippet annotations.",
     level=Level.MANDATORY,
     check=_check_snippets,
-    config={
-        "allowedAnnotations": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Snippet annotation keys allowed anyway.",
-        }
-    },
+    config={"allowedAnnotations": string_list_option("Snippet annotation keys allowed anyway.")},
     watches=INGRESS_TYPES,
 )
 
@@ -302,12 +287,9 @@ HOST_NETWORK = Rule(
     level=Level.MANDATORY,
     check=_check_host_network,
     config={
-        "allowedWorkloads": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Workloads allowed anyway, as `namespace/name` (e.g. a CNI agent).",
-        }
+        "allowedWorkloads": string_list_option(
+            "Workloads allowed anyway, as `namespace/name` (e.g. a CNI agent)."
+        )
     },
     watches=WORKLOAD_TYPES,
 )
