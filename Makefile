@@ -17,7 +17,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
 export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install toolchain docker stack up preview destroy test lint typecheck unit bench reference
+.PHONY: help install system toolchain docker stack up preview destroy recover test lint typecheck unit e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
@@ -56,18 +56,29 @@ preview: docker stack
 destroy: stack
 	pulumi destroy --stack $(STACK) --yes --skip-preview
 
+# After an interrupted `make up`: import what Docker made, clear the stale lock.
+recover: stack
+	scripts/recover.sh $(STACK)
+
 lint: install
 	$(PY) -m ruff check .
 
 typecheck: install
 	$(PY) -m mypy
 
-unit: install
-	$(PY) -m pytest
+system:
+	@scripts/system-packages.sh
 
-test: lint typecheck unit
+unit: install system
+	$(PY) -m pytest -m "not e2e"
 
-bench: install
+# The real Pulumi engine and Docker engine, on stacks of their own (netkit-e2e-*).
+e2e: install toolchain docker
+	$(PY) -m pytest -m e2e tests/e2e
+
+test: lint typecheck unit e2e
+
+bench: install toolchain docker
 	scripts/netpol-analyzer.sh >/dev/null
 	$(PY) benchmarks/run_all.py
 

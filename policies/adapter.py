@@ -18,6 +18,7 @@ level; the violations found on known values are reported before it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -63,6 +64,16 @@ UNKNOWN_SENTINELS = frozenset(
 """How pulumi-policy represents a value unknown during preview."""
 
 SKIPPED_TYPES = ("pulumi:providers:", "pulumi:pulumi:Stack")
+# The properties the network model reads (netkit.resources), for the types whose
+# outputs are mostly unknown until the resource exists (`id`, `scope`, `networkDatas`,
+# ...). An unknown value elsewhere cannot change a rule's decision, so it must not hold
+# the rule back at preview, where a new or replaced resource has unknown outputs.
+_READ = {
+    "docker:index/network:Network": frozenset(
+        {"name", "driver", "internal", "ipamConfigs", "options", "labels", "attachable"}
+    ),
+    "docker:index/container:Container": frozenset({"name", "image", "networksAdvanced", "ports"}),
+}
 # Without these a Kubernetes object cannot be placed; the whole object waits for update.
 _IDENTITY = frozenset({"kind", "apiVersion", "metadata", "metadata.name", "metadata.namespace"})
 
@@ -120,6 +131,9 @@ def to_records(resources: Sequence[PolicyResource]) -> tuple[list[Resource], lis
             continue
         unknown: list[str] = []
         props = _plain(resource.props, "", unknown)
+        read = _READ.get(resource.resource_type)
+        if read is not None:
+            unknown = [path for path in unknown if re.split(r"[.\[]", path, maxsplit=1)[0] in read]
         notes.extend(f"{resource.resource_type} {resource.name!r}: {path}" for path in unknown)
         if resource.resource_type.startswith("kubernetes:") and _IDENTITY.intersection(unknown):
             continue

@@ -39,3 +39,16 @@ if [ "$(docker info --format '{{.Swarm.LocalNodeState}}')" != "active" ]; then
   echo "initialising swarm mode (overlay networks need it)" >&2
   docker swarm init --advertise-addr 127.0.0.1 >/dev/null
 fi
+
+# Docker's `internal` only stops forwarding off the host: the bridge keeps an address on
+# the host, so containers on an internal network still reach every service of the host
+# (moby/libnetwork#1151). netkit names internal bridges nkint-* (components/docker/
+# bridge_network.py); new connections from them to the host itself are dropped here.
+rule=(INPUT -i nkint+ -m conntrack --ctstate NEW -j DROP)
+if ! iptables -C "${rule[@]}" 2>/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    iptables -I "${rule[@]}"
+  else
+    echo "warning: run as root to keep internal networks off the host (iptables ${rule[*]})" >&2
+  fi
+fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 import pulumi
@@ -17,6 +18,16 @@ BridgeNetworkArgs = BridgeSpec
 ICC_OPTION = "com.docker.network.bridge.enable_icc"
 MTU_OPTION = "com.docker.network.driver.mtu"
 BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
+INTERNAL_BRIDGE_PREFIX = "nkint-"
+"""Linux name prefix of internal bridges. Docker's `internal` only stops forwarding off
+the host: the bridge keeps an address on the host, so containers reach every service of
+the host (moby/libnetwork#1151). `scripts/docker-engine.sh` drops new connections from
+`nkint+` interfaces to the host."""
+
+
+def internal_bridge_name(name: str) -> str:
+    """`nkint-` and a hash of the network name: at most 15 characters, stable."""
+    return INTERNAL_BRIDGE_PREFIX + hashlib.sha256(name.encode()).hexdigest()[:9]
 
 
 def ipam_configs(subnets: list[SubnetSpec]) -> list[docker.NetworkIpamConfigArgs]:
@@ -50,8 +61,11 @@ class BridgeNetwork(pulumi.ComponentResource):
         options = {ICC_OPTION: "true" if args.icc else "false"}
         if args.mtu is not None:
             options[MTU_OPTION] = str(args.mtu)
-        if args.bridge_name is not None:
-            options[BRIDGE_NAME_OPTION] = args.bridge_name
+        bridge_name = args.bridge_name
+        if bridge_name is None and args.internal:
+            bridge_name = internal_bridge_name(args.name)
+        if bridge_name is not None:
+            options[BRIDGE_NAME_OPTION] = bridge_name
         network = docker.Network(
             f"{name}-network",
             name=args.name,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 import pulumi
 import pulumi_docker as docker
 
 from components.docker.bridge_network import has_ipv6, ipam_configs
 from components.docker.labels import network_labels
-from netkit.spec import OverlaySpec
+from netkit.spec import OverlaySpec, SubnetSpec
 
 OverlayNetworkArgs = OverlaySpec
 """Inputs of `OverlayNetwork` (the same record as a `docker.overlays[]` entry)."""
@@ -28,6 +29,20 @@ def default_vxlan_id(name: str) -> int:
     """A VXLAN ID derived from the network name: stable, and spread out to avoid clashes."""
     digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big")
     return _FIRST_VNI + digest % (_LAST_VNI - _FIRST_VNI + 1)
+
+
+def with_gateways(subnets: list[SubnetSpec]) -> list[SubnetSpec]:
+    """The subnets with Docker's default gateway (the first address) written out.
+
+    Swarm assigns it when none is given and reports it back once allocated, so a
+    refresh would otherwise see a change and replace the network.
+    """
+    return [
+        s
+        if s.gateway is not None
+        else s.model_copy(update={"gateway": str(ipaddress.ip_network(s.subnet)[1])})
+        for s in subnets
+    ]
 
 
 class OverlayNetwork(pulumi.ComponentResource):
@@ -53,7 +68,7 @@ class OverlayNetwork(pulumi.ComponentResource):
             attachable=args.attachable,
             internal=args.internal,
             ipv6=has_ipv6(args.subnets),
-            ipam_configs=ipam_configs(args.subnets),
+            ipam_configs=ipam_configs(with_gateways(args.subnets)),
             options=options,
             labels=network_labels(args.labels, component="OverlayNetwork", role=args.role),
             opts=pulumi.ResourceOptions(parent=self),

@@ -4,6 +4,7 @@ import pulumi
 import pytest
 
 from components.docker import BridgeNetwork, BridgeNetworkArgs, OverlayNetwork, OverlayNetworkArgs
+from components.docker.bridge_network import internal_bridge_name
 from components.docker.overlay_network import default_vxlan_id
 from netkit.spec import SubnetSpec
 from tests.components.conftest import NETWORK
@@ -19,7 +20,12 @@ def test_bridge_is_internal_with_icc_by_default(declare):
     network = declared.one(NETWORK)
     assert network.inputs["driver"] == "bridge"
     assert network.inputs["internal"] is True
-    assert network.inputs["options"] == {"com.docker.network.bridge.enable_icc": "true"}
+    assert network.inputs["options"] == {
+        "com.docker.network.bridge.enable_icc": "true",
+        # An nkint-* interface: scripts/docker-engine.sh keeps its containers off the host.
+        "com.docker.network.bridge.name": internal_bridge_name("backend"),
+    }
+    assert len(internal_bridge_name("a-much-longer-network-name")) <= 15
     assert network.inputs["ipamConfigs"] == [{"subnet": "10.10.0.0/24"}]
     assert network.name == "backend-network"
     assert network.parent == declared.named("backend").urn
@@ -103,3 +109,10 @@ def test_overlay_vxlan_id_is_pinned_so_docker_reads_back_what_was_declared(decla
 def test_bad_args_fail_before_any_resource_exists():
     with pytest.raises(ValueError, match=r"subnet '10.0.0.0/33': prefix must be 0-32"):
         BridgeNetworkArgs(name="b", subnets=[SubnetSpec(subnet="10.0.0.0/33")])
+
+
+def test_an_overlay_states_the_gateway_swarm_picks(declare):
+    # Swarm reports its gateway back once allocated; unstated, a refresh would replace it.
+    args = OverlayNetworkArgs(name="mesh", subnets=[SubnetSpec(subnet="10.30.0.0/24")])
+    network = declare(lambda: OverlayNetwork("mesh", args)).one(NETWORK)
+    assert network.inputs["ipamConfigs"] == [{"subnet": "10.30.0.0/24", "gateway": "10.30.0.1"}]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -159,7 +158,6 @@ def test_explain_is_refused_for_graphs(reach):
     )
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_svg_draws_the_graph_with_graphviz(reach):
     svg = render(reach.connections(), "svg", peers=reach.peers())
     assert svg.startswith("<?xml")

@@ -238,3 +238,17 @@ def test_a_resource_the_model_cannot_read_is_reported_not_passed():
         "port (1-65535)"
     )
     assert urn is None
+
+
+def test_outputs_unknown_until_a_network_exists_do_not_hold_its_rules_back():
+    def new_network_in_the_vpn(name: str, inputs: dict[str, Any]) -> None:
+        if name == "netkit-dev-backend-network":
+            # At preview a network about to be created has no id or scope yet.
+            inputs.update(id=UNKNOWN_STRING_VALUE, scope=UNKNOWN_STRING_VALUE)
+            inputs["ipamConfigs"] = [{"subnet": "10.8.1.0/24"}]
+
+    [(message, _)] = _validate(
+        "docker-network-disallow-subnet-overlap", _dev(new_network_in_the_vpn)
+    ).violations
+
+    assert "10.8.1.0/24 is inside reserved 'corp-vpn'" in message

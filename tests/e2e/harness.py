@@ -1,0 +1,336 @@
+"""The project's Pulumi program on a stack of its own: a temp project, a temp backend.
+
+Used by the end-to-end tests (`tests/e2e/`) and by `benchmarks/bench_preview.py`. A stack
+made here is `Pulumi.dev.yaml` with every Docker name and subnet moved (`derive_stack`),
+so it never collides with a user's `make up`; `pulumi` runs with exactly the environment
+the Makefile gives it (`make_env`), pointed at the temp backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from netkit.spec import DEFAULT_IMAGE, StackSpec, parse_stack_config, read_stack_file
+
+REPO = Path(__file__).resolve().parents[2]
+POLICY_PACK = REPO / "policies"
+DEV_STACK_FILE = REPO / "Pulumi.dev.yaml"
+DEV_PREFIX = "netkit-dev-"
+# Pulumi.dev.yaml's address plan: bridges in 10.210.0.0/16, overlays in 10.211.0.0/16.
+DEV_BRIDGE_NET, DEV_OVERLAY_NET = "10.210.", "10.211."
+
+
+PRINT_ENV = ("--eval", "_netkit-env: ; @env -0", "_netkit-env")
+"""make arguments: a rule that prints the environment make gives its recipes."""
+
+
+def make_env(backend_url: str) -> dict[str, str]:
+    """The environment the Makefile runs `pulumi` with, on the given state backend.
+
+    The Makefile exports the backend, the passphrase, the update-check and plugin
+    switches and the toolchain's PATH; asking make for them keeps one source of truth.
+    `PULUMI_BACKEND_URL` is set before make runs, and the Makefile keeps it (`?=`).
+    """
+    env = {**os.environ, "PULUMI_BACKEND_URL": backend_url}
+    for key in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(key, None)
+    out = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-C", str(REPO), *PRINT_ENV],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    exported = dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
+    for key in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        exported.pop(key, None)
+    return exported
+
+
+def missing_prerequisites() -> list[str]:
+    """What `make e2e` would have provided and is not there, each with its fix."""
+    problems = []
+    if not (REPO / ".venv" / "bin" / "netkit").exists():
+        problems.append("the virtualenv is missing: run `make install`")
+    checked = subprocess.run(
+        [str(REPO / "scripts" / "toolchain.sh"), "--check"], capture_output=True, text=True
+    )
+    if checked.returncode != 0:
+        problems.append("the Pulumi toolchain is not built: run `make toolchain`")
+    if (
+        shutil.which("docker") is None
+        or subprocess.run(["docker", "info"], capture_output=True).returncode
+    ):
+        problems.append("no Docker engine answers: run `make docker` (as root)")
+        return problems
+    swarm = docker("info", "--format", "{{.Swarm.LocalNodeState}}").strip()
+    if swarm != "active":
+        problems.append(f"swarm mode is {swarm!r}, overlays need 'active': run `make docker`")
+    if subprocess.run(
+        ["docker", "image", "inspect", DEFAULT_IMAGE], capture_output=True
+    ).returncode:
+        problems.append(f"the image {DEFAULT_IMAGE} is missing: run `make docker`")
+    return problems
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def derive_stack(name: str, bridge_octet: int, overlay_octet: int, host_port: int) -> str:
+    """`Pulumi.dev.yaml` moved out of dev's way, as the text of `Pulumi.<name>.yaml`.
+
+    Docker names `netkit-dev-*` become `netkit-<name>-*`, bridges move from 10.210.x to
+    10.<bridge_octet>.x and overlays from 10.211.x to 10.<overlay_octet>.x, published host
+    ports move to `host_port`, and the encryption salt is dropped (`pulumi stack init`
+    writes the new stack's own).
+    """
+    document = yaml.safe_load(DEV_STACK_FILE.read_text(encoding="utf-8"))
+    document.pop("encryptionsalt", None)
+
+    def move(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: host_port if key == "hostPort" else move(item) for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [move(item) for item in value]
+        if isinstance(value, str):
+            return (
+                value.replace(DEV_PREFIX, f"netkit-{name}-")
+                .replace(DEV_BRIDGE_NET, f"10.{bridge_octet}.")
+                .replace(DEV_OVERLAY_NET, f"10.{overlay_octet}.")
+            )
+        return value
+
+    document["config"] = move(document["config"])
+    text = yaml.safe_dump(document, sort_keys=False)
+    for dev_value in (DEV_PREFIX, DEV_BRIDGE_NET, DEV_OVERLAY_NET, "encryptionsalt"):
+        assert dev_value not in text, f"{dev_value!r} is still in the derived stack {name}"
+    return text
+
+
+@dataclass
+class Stack:
+    name: str
+    path: Path
+    prefix: str
+    """Docker names of this stack start with it (`netkit-<name>-`)."""
+
+    @property
+    def spec(self) -> StackSpec:
+        return parse_stack_config(read_stack_file(self.path), self.path.name)
+
+    @property
+    def networks(self) -> list[str]:
+        docker_spec = self.spec.docker
+        return sorted(
+            [b.name for b in docker_spec.bridges] + [o.name for o in docker_spec.overlays]
+        )
+
+    @property
+    def containers(self) -> list[str]:
+        return sorted(c.name for c in self.spec.docker.containers)
+
+
+@dataclass
+class Project:
+    """A copy of the project's Pulumi program in `root`, with its state in `root/state`."""
+
+    root: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, root: Path) -> Project:
+        settings = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))
+        # The language host resolves `virtualenv` against the project folder.
+        settings["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
+        (root / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+        shutil.copy(REPO / "__main__.py", root / "__main__.py")
+        (root / "state").mkdir()
+        return cls(root, make_env((root / "state").as_uri()))
+
+    def pulumi(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Run `pulumi ARGS` in the project; the output is stdout and stderr together."""
+        return subprocess.run(
+            ["pulumi", *args, "--non-interactive", "--color=never"],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+        )
+
+    def popen(self, *args: str, log: Path) -> subprocess.Popen[bytes]:
+        """Start `pulumi ARGS` in a session of its own, so that all of it can be killed."""
+        with log.open("wb") as out:
+            return subprocess.Popen(
+                ["pulumi", *args, "--non-interactive", "--color=never"],
+                cwd=self.root,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def run(self, *command: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """Run any command in the project with the pulumi environment (plus `env`)."""
+        return subprocess.run(
+            command,
+            cwd=self.root,
+            env={**self.env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
+        )
+
+    def new_stack(self, name: str, bridge_octet: int, overlay_octet: int) -> Stack:
+        path = self.root / f"Pulumi.{name}.yaml"
+        path.write_text(derive_stack(name, bridge_octet, overlay_octet, free_port()))
+        init = self.pulumi("stack", "init", name)
+        assert init.returncode == 0, init.stdout
+        return Stack(name, path, f"netkit-{name}-")
+
+    def up(self, stack: Stack, *extra: str) -> subprocess.CompletedProcess[str]:
+        """What `make up` runs."""
+        return self.pulumi(
+            "up", "--stack", stack.name, "--yes", "--skip-preview",
+            "--policy-pack", str(POLICY_PACK), *extra,
+        )  # fmt: skip
+
+    def export(self, stack: Stack) -> dict[str, Any]:
+        exported = self.pulumi("stack", "export", "--stack", stack.name)
+        assert exported.returncode == 0, exported.stdout
+        deployment: dict[str, Any] = json.loads(exported.stdout)["deployment"]
+        return deployment
+
+
+# --------------------------------------------------------------------------- docker
+
+
+def docker(*args: str, check: bool = True, timeout: float = 60) -> str:
+    result = subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=False, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def docker_exec(
+    container: str, *command: str, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker", "exec", container, *command],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def inspect(kind: str, name: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = json.loads(docker(kind, "inspect", name))
+    assert len(found) == 1, f"{len(found)} Docker {kind}s answer to {name!r}"
+    return found[0]
+
+
+def networks_named(prefix: str) -> dict[str, list[str]]:
+    """Docker network name -> the IDs of the networks with that name (more than one: a
+    duplicate), for every network whose name starts with `prefix`."""
+    found: dict[str, list[str]] = {}
+    for line in docker("network", "ls", "--no-trunc", "--format", "{{.ID}} {{.Name}}").split("\n"):
+        if line:
+            network_id, name = line.split(" ", 1)
+            if name.startswith(prefix):
+                found.setdefault(name, []).append(network_id)
+    return found
+
+
+def containers_named(prefix: str) -> dict[str, str]:
+    found = {}
+    for line in docker("ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}").split("\n"):
+        if line:
+            container_id, name = line.split(" ", 1)
+            if name.startswith(prefix):
+                found[name] = container_id
+    return found
+
+
+def force_clean(prefix: str) -> list[str]:
+    """Remove every container and network whose name starts with `prefix`; what was removed."""
+    assert prefix.startswith("netkit-") and not prefix.startswith(DEV_PREFIX)
+    removed = []
+    for name, container_id in containers_named(prefix).items():
+        docker("rm", "-f", container_id, check=False)
+        removed.append(name)
+    for name, ids in networks_named(prefix).items():
+        for network_id in ids:
+            docker("network", "rm", network_id, check=False)
+        removed.append(name)
+    return removed
+
+
+def subnets_in_use() -> dict[ipaddress.IPv4Network | ipaddress.IPv6Network, str]:
+    """Every subnet of every Docker network on the engine, with the network's name."""
+    ids = docker("network", "ls", "-q").split()
+    used = {}
+    for network in json.loads(docker("network", "inspect", *ids)):
+        for config in (network.get("IPAM") or {}).get("Config") or []:
+            if config.get("Subnet"):
+                used[ipaddress.ip_network(config["Subnet"])] = network["Name"]
+    return used
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _session_members(sid: int) -> list[int]:
+    """Live (not zombie) processes of session `sid`, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
+        state, _ppid, _pgrp, session = stat[stat.rindex(")") + 2 :].split()[:4]
+        if int(session) == sid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def kill_session(sid: int) -> list[int]:
+    """SIGKILL every process of session `sid` (a `Project.popen` and all it started: the
+    plugins run in process groups of their own, but stay in the session)."""
+    killed: list[int] = []
+    for _ in range(100):
+        members = _session_members(sid)
+        if not members:
+            return killed
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+        time.sleep(0.02)
+    raise AssertionError(f"session {sid} still has processes: {_session_members(sid)}")
