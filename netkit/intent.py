@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netkit.model import (
     AddressSpace,
@@ -24,7 +24,9 @@ from netkit.model import (
     PolicyPort,
 )
 from netkit.ports import format_port, parse_port_spec
-from netkit.spec import StackSpec
+
+if TYPE_CHECKING:  # the spec's pydantic models are slow to build; readers never need them
+    from netkit.spec import StackSpec
 
 STACK_TYPE = "netkit:stack:NetworkStack"
 
