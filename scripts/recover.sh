@@ -57,17 +57,27 @@ die() {
 }
 
 # --- 1. nothing may still be running --------------------------------------------------
-# A Pulumi plugin whose parent is not a `pulumi` process has outlived its engine.
-orphans=$(ps -eo pid=,ppid=,args= | while read -r pid ppid exe _; do
-    case "${exe##*/}" in
-    pulumi-resource-* | pulumi-language-*)
-        [[ "$(ps -o comm= -p "$ppid" 2>/dev/null)" == pulumi ]] || echo "$pid"
-        ;;
-    esac
-done | xargs)
-if [[ -n $orphans ]]; then
-    die "Pulumi plugins outlived their engine (pids $orphans); a provider may still be" \
-        "creating resources. Stop them (kill $orphans) and run this again."
+# A Pulumi plugin whose parent is not a `pulumi` process has outlived its engine. The
+# plugins of an engine that has just exited shut themselves down within a moment, so
+# they get a few seconds before they count as orphans.
+orphans() {
+    ps -eo pid=,ppid=,args= | while read -r pid ppid exe _; do
+        case "${exe##*/}" in
+        pulumi-resource-* | pulumi-language-*)
+            [[ "$(ps -o comm= -p "$ppid" 2>/dev/null)" == pulumi ]] || echo "$pid"
+            ;;
+        esac
+    done | xargs
+}
+left=$(orphans)
+for _ in $(seq 1 20); do
+    [[ -z $left ]] && break
+    sleep 0.5
+    left=$(orphans)
+done
+if [[ -n $left ]]; then
+    die "Pulumi plugins outlived their engine (pids $left); a provider may still be" \
+        "creating resources. Stop them (kill $left) and run this again."
 fi
 
 # --- 2. the stale lock -------------------------------------------------------------------

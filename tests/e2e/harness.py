@@ -303,9 +303,9 @@ def subnets_in_use() -> dict[ipaddress.IPv4Network | ipaddress.IPv6Network, str]
 # --------------------------------------------------------------------------- processes
 
 
-def _session_members(sid: int) -> list[int]:
-    """Live (not zombie) processes of session `sid`, from /proc."""
-    members = []
+def _processes() -> dict[int, tuple[int, int]]:
+    """Live (not zombie) processes: pid -> (parent pid, session id), from /proc."""
+    table: dict[int, tuple[int, int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -314,10 +314,27 @@ def _session_members(sid: int) -> list[int]:
         except OSError:
             continue
         # "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
-        state, _ppid, _pgrp, session = stat[stat.rindex(")") + 2 :].split()[:4]
-        if int(session) == sid and state != "Z":
-            members.append(int(entry.name))
-    return members
+        state, ppid, _pgrp, session = stat[stat.rindex(")") + 2 :].split()[:4]
+        if state != "Z":
+            table[int(entry.name)] = (int(ppid), int(session))
+    return table
+
+
+def _session_members(sid: int) -> list[int]:
+    """Processes of session `sid` and every descendant of its leader.
+
+    Plugins run in process groups of their own and may start sessions of their own too,
+    but their parent is still the engine when the kill comes.
+    """
+    table = _processes()
+    members = {pid for pid, (_ppid, session) in table.items() if session == sid}
+    members.add(sid)
+    grew = True
+    while grew:
+        children = {pid for pid, (ppid, _s) in table.items() if ppid in members} - members
+        members |= children
+        grew = bool(children)
+    return sorted(pid for pid in members if pid in table)
 
 
 def kill_session(sid: int) -> list[int]:
