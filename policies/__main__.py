@@ -4,10 +4,16 @@ Constructing `PolicyPack` starts the analyzer's gRPC server, prints its port and
 until the engine stops it, so nothing else may import this file.
 """
 
+import io
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# pulumi-policy announces its port on stdout without flushing; unless stdout is
+# unbuffered the engine never reads it and waits forever (PYTHONUNBUFFERED is not
+# always set for plugins), so make it unbuffered here.
+sys.stdout = io.TextIOWrapper(open(sys.stdout.fileno(), "wb", buffering=0), write_through=True)
 
 from pulumi_policy import PolicyPack
 
