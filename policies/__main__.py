@@ -13,10 +13,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # pulumi-policy announces its port on stdout without flushing; unless stdout is
 # unbuffered the engine never reads it and waits forever (PYTHONUNBUFFERED is not
 # always set for plugins), so make it unbuffered here.
-sys.stdout = io.TextIOWrapper(open(sys.stdout.fileno(), "wb", buffering=0), write_through=True)
+sys.stdout = io.TextIOWrapper(
+    open(sys.stdout.fileno(), "wb", buffering=0),  # noqa: PTH123, SIM115 (lives as long as the process)
+    write_through=True,
+)
 
-from pulumi_policy import PolicyPack
+from pulumi_policy import PolicyPack  # noqa: E402 (after the stdout fix above)
 
-from policies.adapter import stack_policies
+from policies.adapter import stack_policies  # noqa: E402
 
 PolicyPack(name="netkit", policies=stack_policies())
