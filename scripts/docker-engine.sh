@@ -3,6 +3,8 @@
 #   scripts/docker-engine.sh          start one if needed (installs docker.io from Debian when root)
 #   scripts/docker-engine.sh --check  only say whether one answers (exit 1 with the fix if not)
 set -euo pipefail
+# dockerd and iptables live in the sbin folders, which a non-login PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 if [ "${1:-}" = "--check" ]; then
   if docker info >/dev/null 2>&1; then exit 0; fi
