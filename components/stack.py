@@ -14,7 +14,9 @@ from components.kubernetes.calico import CalicoInstall
 from components.kubernetes.connections import allow, connection_id
 from components.kubernetes.ingress_route import IngressRoute
 from components.kubernetes.namespace_isolation import NamespaceIsolation
+from netkit.docker_dns import resolvable_names
 from netkit.intent import stack_props
+from netkit.model import DockerAttachment, DockerContainer
 from netkit.spec import StackSpec
 
 
@@ -23,24 +25,14 @@ def render_directory(spec: StackSpec, stack: str) -> str:
 
 
 def docker_dns(spec: StackSpec) -> dict[str, list[str]]:
-    """Container -> the names it resolves through Docker's embedded DNS.
-
-    A container resolves the name and aliases of every other container that shares
-    one of its user-defined networks, and nothing else.
-    """
-    answers: dict[str, set[str]] = {}
-    for container in spec.docker.containers:
-        for attachment in container.networks:
-            answers.setdefault(attachment.network, set()).update(
-                {container.name, *attachment.aliases}
-            )
-    resolved: dict[str, list[str]] = {}
-    for container in spec.docker.containers:
-        names: set[str] = set()
-        for attachment in container.networks:
-            names |= answers[attachment.network]
-        resolved[container.name] = sorted(names)
-    return resolved
+    """Container -> the names it resolves through Docker's embedded DNS (see netkit.docker_dns)."""
+    return resolvable_names(
+        DockerContainer(
+            name=c.name,
+            networks=tuple(DockerAttachment(a.network, tuple(a.aliases)) for a in c.networks),
+        )
+        for c in spec.docker.containers
+    )
 
 
 class NetworkStack(pulumi.ComponentResource):

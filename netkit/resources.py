@@ -9,11 +9,12 @@ manifest reader; Docker networks, containers, Calico and our stack intent are re
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from netkit.cidr import parse_cidr, parse_ip
+from netkit.errors import InvalidValue, ManifestError
 from netkit.intent import STACK_TYPE, intent_from_props
 from netkit.model import (
     AddressSpace,
@@ -26,6 +27,7 @@ from netkit.model import (
     NetworkModel,
     PublishedPort,
 )
+from netkit.ports import port_number
 
 ICC_OPTION = "com.docker.network.bridge.enable_icc"
 ROLE_LABEL = "netkit.role"
@@ -142,7 +144,8 @@ class _Builder:
         options = inputs.get("options") or {}
         labels = _labels(inputs.get("labels"))
         subnets: list[AddressSpace] = []
-        for config in inputs.get("ipamConfigs") or []:
+        for index, config in enumerate(inputs.get("ipamConfigs") or []):
+            at = f"ipamConfigs[{index}]"
             subnet = config.get("subnet")
             if _is_unknown(subnet):
                 self.note_unknown(res, "ipamConfigs.subnet")
@@ -154,12 +157,12 @@ class _Builder:
             space = AddressSpace(
                 name=name,
                 layer=layer,
-                cidr=ipaddress.ip_network(subnet, strict=False),
+                cidr=parse_cidr(subnet, f"{at}.subnet", strict=False),
                 source=res.urn or res.name,
-                gateway=ipaddress.ip_address(gateway)
+                gateway=parse_ip(gateway, f"{at}.gateway")
                 if gateway and not _is_unknown(gateway)
                 else None,
-                ip_range=ipaddress.ip_network(ip_range, strict=False)
+                ip_range=parse_cidr(ip_range, f"{at}.ipRange", strict=False)
                 if ip_range and not _is_unknown(ip_range)
                 else None,
             )
@@ -190,12 +193,14 @@ class _Builder:
         )
         published = tuple(
             PublishedPort(
-                container_port=int(p.get("internal")),
-                host_port=int(p["external"]) if p.get("external") is not None else None,
+                container_port=port_number(p.get("internal"), f"ports[{i}].internal"),
+                host_port=port_number(p["external"], f"ports[{i}].external")
+                if p.get("external") is not None
+                else None,
                 host_ip=str(p.get("ip") or "0.0.0.0"),
                 protocol=str(p.get("protocol") or "tcp"),
             )
-            for p in inputs.get("ports") or []
+            for i, p in enumerate(inputs.get("ports") or [])
         )
         self.containers.append(
             DockerContainer(
@@ -215,7 +220,7 @@ class _Builder:
             if _is_unknown(cidr) or not cidr:
                 self.note_unknown(res, f"ipPools[{index}].cidr")
                 continue
-            net = ipaddress.ip_network(cidr, strict=False)
+            net = parse_cidr(cidr, f"spec.calicoNetwork.ipPools[{index}].cidr", strict=False)
             block = pool.get("blockSize")
             self.pools.append(
                 CalicoPool(
@@ -249,15 +254,20 @@ def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
     from netkit.manifests import model_from_objects
 
     builder = _Builder()
+    readers = {
+        NETWORK_TYPE: builder.network,
+        CONTAINER_TYPE: builder.container,
+        INSTALLATION_TYPE: builder.installation,
+        **dict.fromkeys(CHART_TYPES, builder.chart),
+    }
     for res in resources:
-        if res.type == NETWORK_TYPE:
-            builder.network(res)
-        elif res.type == CONTAINER_TYPE:
-            builder.container(res)
-        elif res.type == INSTALLATION_TYPE:
-            builder.installation(res)
-        elif res.type in CHART_TYPES:
-            builder.chart(res)
+        if res.type in readers:
+            try:
+                readers[res.type](res)
+            except InvalidValue as error:
+                # A resource list written by hand (`netkit check resources.json`) may hold
+                # anything: name the resource, the field and the value, not a traceback.
+                raise ManifestError(f"{res.type} {res.name!r}: {error}") from None
         elif res.type == STACK_TYPE:
             builder.intent = res.inputs.get("intent") or {}
             builder.intent_source = res.urn or res.name

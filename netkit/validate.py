@@ -48,6 +48,8 @@ def _documents(path: Path) -> list[tuple[str, dict[str, Any]]]:
 def validate_folder(folder: Path, version: str = DEFAULT_KUBERNETES_VERSION) -> ValidationReport:
     import kubernetes_validate  # heavy import, only when validating
 
+    if not folder.is_dir():
+        raise ManifestError(f"{folder}: no such folder; give the folder manifests were rendered to")
     files = sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml", ".json"})
     if not files:
         raise ManifestError(f"{folder}: no manifests found; run `make up` to render them first")

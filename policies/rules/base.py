@@ -19,6 +19,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from netkit.cidr import parse_cidr
 from netkit.model import (
     AddressSpace,
     CalicoPool,
@@ -26,6 +27,7 @@ from netkit.model import (
     DockerContainer,
     DockerNetwork,
     Ingress,
+    IPNetwork,
     Layer,
     Namespace,
     NetworkModel,
@@ -296,6 +298,11 @@ class Rule:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def config_cidr(value: object, field: str) -> IPNetwork:
+    """A CIDR from the pack config; a bad one names the rule's property and the fix."""
+    return parse_cidr(value, field=f"policy config {field}", strict=False)
 
 
 def string_list_option(description: str) -> dict[str, Any]:

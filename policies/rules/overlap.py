@@ -23,6 +23,7 @@ from policies.rules.base import (
     Rule,
     RuleConfig,
     Violation,
+    config_cidr,
     listing,
 )
 
@@ -79,12 +80,12 @@ _PRIVATE = tuple(
 def reserved_from_config(config: RuleConfig) -> list[AddressSpace]:
     """The config's `reservedRanges` as reserved address spaces."""
     spaces: list[AddressSpace] = []
-    for entry in config.get("reservedRanges") or []:
+    for index, entry in enumerate(config.get("reservedRanges") or []):
         spaces.append(
             AddressSpace(
                 name=str(entry["name"]),
                 layer=Layer.RESERVED,
-                cidr=ipaddress.ip_network(str(entry["cidr"]), strict=False),
+                cidr=config_cidr(entry["cidr"], f"reservedRanges[{index}].cidr"),
                 source="policy config reservedRanges",
             )
         )
@@ -158,7 +159,7 @@ def _check_overlaps(context: Context, config: RuleConfig) -> Iterator[Violation]
             AddressSpace(
                 "docker0",
                 Layer.DOCKER_DEFAULT_POOL,
-                ipaddress.ip_network(default_bridge, strict=False),
+                config_cidr(default_bridge, "dockerDefaultBridge"),
                 "the Docker daemon's default bridge",
             )
         )
@@ -201,8 +202,8 @@ SUBNET_OVERLAP = Rule(
 
 def _pools(config: RuleConfig, key: str) -> list[tuple[IPNetwork, int]]:
     return [
-        (ipaddress.ip_network(str(entry["base"]), strict=False), int(entry["size"]))
-        for entry in config.get(key) or []
+        (config_cidr(entry["base"], f"{key}[{index}].base"), int(entry["size"]))
+        for index, entry in enumerate(config.get(key) or [])
     ]
 
 
@@ -308,7 +309,7 @@ CALICO_POOL_VALID = Rule(
 def _check_pools_in_pod_cidr(context: Context, config: RuleConfig) -> Iterator[Violation]:
     model = context.model
     configured = str(config.get("podCidr") or "")
-    pod_cidr = ipaddress.ip_network(configured, strict=False) if configured else model.pod_cidr
+    pod_cidr = config_cidr(configured, "podCidr") if configured else model.pod_cidr
     if pod_cidr is None:
         return
     for pool in model.calico_pools:

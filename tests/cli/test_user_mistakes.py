@@ -1,0 +1,94 @@
+"""Mistakes in files a user hands to netkit end in one line naming the value, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+
+def netkit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "netkit.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )
+
+
+def _resources(tmp_path: Path, resource: dict[str, object]) -> Path:
+    path = tmp_path / "resources.json"
+    path.write_text(json.dumps([resource]))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        (
+            {
+                "type": "docker:index/network:Network",
+                "name": "n",
+                "inputs": {"name": "n", "ipamConfigs": [{"subnet": "10.0.0.0/33"}]},
+            },
+            "docker:index/network:Network 'n': subnet '10.0.0.0/33' in ipamConfigs[0].subnet: "
+            "prefix must be 0-32",
+        ),
+        (
+            {
+                "type": "docker:index/network:Network",
+                "name": "n",
+                "inputs": {"ipamConfigs": [{"subnet": "10.0.0.0/24", "gateway": "10.0.0.x"}]},
+            },
+            "docker:index/network:Network 'n': address '10.0.0.x' in ipamConfigs[0].gateway: "
+            "expected an IP address like '10.0.0.1'",
+        ),
+        (
+            {
+                "type": "docker:index/container:Container",
+                "name": "c",
+                "inputs": {"name": "c", "ports": [{"internal": "abc"}]},
+            },
+            "docker:index/container:Container 'c': ports[0].internal 'abc': "
+            "expected a port number 1-65535",
+        ),
+    ],
+)
+def test_a_bad_value_in_a_resource_list_is_named_with_its_resource(tmp_path, resource, message):
+    result = netkit("check", str(_resources(tmp_path, resource)))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"netkit: error: {message}\n"
+
+
+def test_a_bad_cidr_in_the_pack_config_names_the_property(tmp_path):
+    config = tmp_path / "pack.json"
+    config.write_text(
+        json.dumps(
+            {
+                "docker-network-disallow-subnet-overlap": {
+                    "reservedRanges": [{"name": "vpn", "cidr": "10.0.0.0/33"}]
+                }
+            }
+        )
+    )
+    result = netkit("check", "--stack", "dev", "--config", str(config))
+    assert result.returncode == 2
+    assert result.stderr == (
+        "netkit: error: subnet '10.0.0.0/33' in policy config reservedRanges[0].cidr: "
+        "prefix must be 0-32\n"
+    )
+
+
+def test_validate_a_folder_that_does_not_exist():
+    result = netkit("validate", "/no/such/folder")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "netkit: error: /no/such/folder: no such folder; give the folder manifests were "
+        "rendered to\n"
+    )
