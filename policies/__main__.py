@@ -1,7 +1,7 @@
 """What the Pulumi engine runs (`python policies <engine address>`): assemble the pack.
 
-Constructing `PolicyPack` starts the analyzer's gRPC server, prints its port and serves
-until the engine stops it, so nothing else may import this file.
+`serve` starts the analyzer's gRPC server (pulumi-policy's `PolicyPack`), prints its
+port and serves until the engine stops it, so nothing else may import this file.
 """
 
 import io
@@ -18,8 +18,8 @@ sys.stdout = io.TextIOWrapper(
     write_through=True,
 )
 
-from pulumi_policy import PolicyPack  # noqa: E402 (after the stdout fix above)
+from policies.adapter import StackAnalysis, stack_policies  # noqa: E402 (after the fix above)
+from policies.analyzer import serve  # noqa: E402
 
-from policies.adapter import stack_policies  # noqa: E402
-
-PolicyPack(name="netkit", policies=stack_policies())
+analysis = StackAnalysis()
+serve("netkit", stack_policies(analysis), analysis)

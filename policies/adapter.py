@@ -3,8 +3,8 @@
 Each policy's `validate` turns the engine's resources into `netkit.resources.Resource`
 records, builds the network model with `model_from_resources` (the same adapter
 `netkit synth` feeds) and runs its rule, reporting each violation against the URN of
-the offending resource. The model is built once per stack analysis and shared by
-every policy of one `AnalyzeStack` call (see `StackAnalysis`).
+the offending resource. Served by the pack, the stack is read into the model once per
+`AnalyzeStack` call and shared by every policy (`StackAnalysis`, `policies.analyzer`).
 
 Unknown values: during `pulumi preview` a property computed from another resource's
 output is unknown; pulumi-policy marks it with a sentinel string and raises
@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pulumi_policy import (
@@ -122,7 +123,9 @@ def _plain(value: Any, path: str, unknown: list[str]) -> Any:
     return value
 
 
-def to_records(resources: Sequence[PolicyResource]) -> tuple[list[Resource], list[str]]:
+def to_records(
+    resources: Sequence[EngineResource | PolicyResource],
+) -> tuple[list[Resource], list[str]]:
     """The engine's resources as plain records, and `type 'name': path` unknown notes."""
     records: list[Resource] = []
     notes: list[str] = []
@@ -148,34 +151,62 @@ def to_records(resources: Sequence[PolicyResource]) -> tuple[list[Resource], lis
     return records, notes
 
 
-class StackAnalysis:
-    """The model of the stack under analysis, built once for all policies of one call.
+@dataclass(frozen=True)
+class EngineResource:
+    """A resource as the engine sent it, its properties converted once (not proxied)."""
 
-    pulumi-policy's `AnalyzeStack` validates the pack's stack policies one after the
-    other, in pack order, on the thread serving the call, each with its own copy of the
-    resources. So a policy at a position no later than the previous one's (on the same
-    thread) starts a new analysis, and the model is rebuilt; later positions reuse it.
-    Converting 5,000 resources is most of the cost, so it is done once per call.
+    resource_type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+
+
+_Reading = tuple[Context, Mapping[str, str]] | NetkitError
+"""The stack read into the model (and the URN of each record), or why it cannot be."""
+
+
+class StackAnalysis:
+    """The stack under analysis, read into the network model once for all policies.
+
+    Served by the pack (`policies.analyzer`), one `AnalyzeStack` call reads the stack
+    once, inside `serving`, and every policy of the call (on the thread serving it) uses
+    that reading. A policy called any other way (tests, another pack's server) reads the
+    resources it is given.
     """
 
     def __init__(self) -> None:
         self._local = threading.local()
 
+    @contextmanager
+    def serving(self, resources: Sequence[EngineResource]) -> Iterator[None]:
+        """Within the block, this thread's policies read `resources`, read only once."""
+        self._local.reading = _read(resources)
+        try:
+            yield
+        finally:
+            del self._local.reading
+
     def context_for(
-        self, resources: Sequence[PolicyResource], position: int = 0
+        self, resources: Sequence[EngineResource | PolicyResource]
     ) -> tuple[Context, Mapping[str, str]]:
-        """The shared context for the policy at `position` of the pack."""
-        state = self._local
-        urns = tuple(resource.urn for resource in resources)
-        cached = getattr(state, "cached", None)
-        if cached is None or position <= state.position or cached[0] != urns:
-            records, notes = to_records(resources)
-            model = model_from_resources(records)
-            model = replace(model, unknown=(*model.unknown, *notes))
-            lookup = {f"{r.type}::{r.name}": r.urn for r in records}
-            state.cached = cached = (urns, Context(model), lookup)
-        state.position = position
-        return cached[1], cached[2]
+        """The model of the stack being served, else of `resources`; raises `NetkitError`
+        when a resource cannot be read into the model."""
+        reading: _Reading | None = getattr(self._local, "reading", None)
+        if reading is None:
+            reading = _read(resources)
+        if isinstance(reading, NetkitError):
+            raise reading
+        return reading
+
+
+def _read(resources: Sequence[EngineResource | PolicyResource]) -> _Reading:
+    records, notes = to_records(resources)
+    try:
+        model = model_from_resources(records)
+    except NetkitError as error:
+        return error
+    model = replace(model, unknown=(*model.unknown, *notes))
+    return Context(model), {f"{r.type}::{r.name}": r.urn for r in records}
 
 
 def urn_of(source: str, urns: Mapping[str, str]) -> str | None:
@@ -186,12 +217,12 @@ def urn_of(source: str, urns: Mapping[str, str]) -> str | None:
     return urns.get(source) or urns.get(head)
 
 
-def stack_policy(rule: Rule, analysis: StackAnalysis, position: int = 0) -> StackValidationPolicy:
-    """The pulumi-policy form of `rule`, the `position`-th policy of the pack."""
+def stack_policy(rule: Rule, analysis: StackAnalysis) -> StackValidationPolicy:
+    """The pulumi-policy form of `rule`, reading the stack through `analysis`."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         try:
-            context, urns = analysis.context_for(args.resources, position)
+            context, urns = analysis.context_for(args.resources)
         except NetkitError as error:
             # A resource the model cannot read: say so rather than pass or crash the pack.
             report_violation(f"could not read the stack into the network model: {error}", None)
@@ -214,7 +245,6 @@ def stack_policy(rule: Rule, analysis: StackAnalysis, position: int = 0) -> Stac
     )
 
 
-def stack_policies() -> list[StackValidationPolicy]:
-    """Every rule of the registry as a stack policy, sharing one model per analysis."""
-    analysis = StackAnalysis()
-    return [stack_policy(rule, analysis, position) for position, rule in enumerate(RULES)]
+def stack_policies(analysis: StackAnalysis) -> list[StackValidationPolicy]:
+    """Every rule of the registry as a stack policy, all reading through `analysis`."""
+    return [stack_policy(rule, analysis) for rule in RULES]

@@ -17,7 +17,14 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from policies.adapter import StackAnalysis, stack_policies, stack_policy, to_records, urn_of
+from policies.adapter import (
+    EngineResource,
+    StackAnalysis,
+    stack_policies,
+    stack_policy,
+    to_records,
+    urn_of,
+)
 from policies.registry import RULES, rule_named
 from tests.policies.conftest import dev_records
 
@@ -73,7 +80,7 @@ def _validate(
 
 
 def test_every_rule_becomes_a_stack_policy_with_its_level_and_schema():
-    policies = stack_policies()
+    policies = stack_policies(StackAnalysis())
 
     assert [p.name for p in policies] == [r.name for r in RULES]
     overlap = policies[0]
@@ -197,31 +204,34 @@ def test_a_kubernetes_object_whose_name_is_unknown_waits_for_the_update():
         _validate("k8s-namespace-require-default-deny", _dev(unknown_name))
 
 
-def test_the_model_is_built_once_per_analysis_and_again_for_the_next_one():
+def _engine_view(resources: list[PolicyResource]) -> list[EngineResource]:
+    return [EngineResource(r.resource_type, r.name, r.urn, r.props) for r in resources]
+
+
+def test_policies_served_in_one_analysis_share_one_reading_of_the_stack():
     analysis = StackAnalysis()
-    first, _ = analysis.context_for(_dev(), 0)
-    same_call, _ = analysis.context_for(_dev(), 1)
-    next_call, _ = analysis.context_for(_dev(_unknown_subnet), 0)
-    other_resources, _ = analysis.context_for(_dev()[1:], 1)
+    with analysis.serving(_engine_view(_dev(_unknown_subnet))):
+        first, _ = analysis.context_for(_dev())
+        again, _ = analysis.context_for([])
 
-    assert same_call is first
-    assert next_call is not first
-    assert next_call.model.unknown
-    assert other_resources is not next_call
+    assert again is first
+    assert first.model.unknown, "the served resources are read, not the ones a policy is given"
+    outside, _ = analysis.context_for(_dev())
+    assert outside is not first
+    assert not outside.model.unknown
 
 
-def test_policies_of_one_call_share_the_model_whatever_the_thread_of_another_call():
+def test_a_stack_served_on_one_thread_is_not_seen_from_another():
     import threading
 
     analysis = StackAnalysis()
-    first, _ = analysis.context_for(_dev(), 0)
-    elsewhere: list[object] = []
-    thread = threading.Thread(target=lambda: elsewhere.append(analysis.context_for(_dev(), 5)[0]))
-    thread.start()
-    thread.join()
+    elsewhere: list[Any] = []
+    with analysis.serving(_engine_view(_dev(_unknown_subnet))):
+        thread = threading.Thread(target=lambda: elsewhere.append(analysis.context_for(_dev())))
+        thread.start()
+        thread.join()
 
-    assert elsewhere[0] is not first
-    assert analysis.context_for(_dev(), 5)[0] is first
+    assert not elsewhere[0][0].model.unknown
 
 
 def test_a_resource_the_model_cannot_read_is_reported_not_passed():
