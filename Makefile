@@ -17,7 +17,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
 export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install system toolchain docker stack up preview destroy recover test lint typecheck unit e2e bench reference
+.PHONY: help install bytecode system toolchain docker stack up preview destroy recover test lint typecheck unit e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
@@ -33,6 +33,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
+# Every `pulumi` run starts the program and the policy pack as Python processes; where
+# PYTHONDONTWRITEBYTECODE is set they would compile our modules from source each time.
+bytecode: install
+	@$(PY) -m compileall -q netkit components policies >/dev/null
+
 toolchain:
 	@scripts/toolchain.sh --check || scripts/toolchain.sh
 
@@ -42,7 +47,7 @@ docker:
 
 # The stack on the local backend; the encryption salt in Pulumi.<stack>.yaml matches
 # the documented dev passphrase above.
-stack: install toolchain
+stack: install bytecode toolchain
 	@mkdir -p .pulumi-state
 	@pulumi stack select --create $(STACK) >/dev/null
 
@@ -73,12 +78,12 @@ unit: install system
 	$(PY) -m pytest -m "not e2e"
 
 # The real Pulumi engine and Docker engine, on stacks of their own (netkit-e2e-*).
-e2e: install toolchain docker
+e2e: install bytecode toolchain docker
 	$(PY) -m pytest -m e2e tests/e2e
 
 test: lint typecheck unit e2e
 
-bench: install toolchain docker
+bench: install bytecode toolchain docker
 	scripts/netpol-analyzer.sh >/dev/null
 	$(PY) benchmarks/run_all.py
 
