@@ -105,9 +105,12 @@ def main() -> int:
             f"{median:.2f} s ({(median - base_median) / base_median * 100:+.1f}%)"
         )
     ours = times["--policy-pack policies"]
-    overhead = (min(ours) - base_best) / base_best * 100
-    verdict = "met" if overhead < TARGET_PERCENT else "MISSED"
-    print(f"  overhead (best): {overhead:+.1f}% (target: under {TARGET_PERCENT:.0f}%: {verdict})")
+    for name, pick, base in (("best", min, base_best), ("median", statistics.median, base_median)):
+        overhead = (pick(ours) - base) / base * 100
+        verdict = "met" if overhead < TARGET_PERCENT else "MISSED"
+        print(
+            f"  overhead ({name}): {overhead:+.1f}% (target: under {TARGET_PERCENT:.0f}%: {verdict})"
+        )
     return 0
 
 

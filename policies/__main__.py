@@ -18,7 +18,11 @@ sys.stdout = io.TextIOWrapper(
     write_through=True,
 )
 
-from policies.adapter import StackAnalysis, stack_policies  # noqa: E402 (after the fix above)
+from policies.startup import defer_unused_pulumi_modules  # noqa: E402 (after the fix above)
+
+defer_unused_pulumi_modules()
+
+from policies.adapter import StackAnalysis, stack_policies  # noqa: E402 (imports pulumi)
 from policies.analyzer import serve  # noqa: E402
 
 analysis = StackAnalysis()
