@@ -8,7 +8,11 @@ STACK ?= dev
 
 # Local state backend inside the project, with a documented dev passphrase. Point
 # PULUMI_BACKEND_URL elsewhere (or `pulumi login`) to use another backend.
-export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
+# metadata=skip: by default the file backend also writes a metadata file beside each
+# state file, in place (truncate, then write), so an update killed at that moment leaves
+# it empty and every later command fails ("failed to load checkpoint: EOF"). Without
+# them every write is a rename, which a kill cannot leave half done.
+export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state?metadata=skip
 export PULUMI_CONFIG_PASSPHRASE ?= netkit-dev-passphrase
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true

@@ -12,17 +12,24 @@
 #     containers among them usually exist already (the daemon finishes a create it was
 #     sent), so an `up` that forgets them fails: "network with name ... already exists";
 #  3. if only the CLI was killed, its language host and providers, still running (they
-#     sit in process groups of their own); a provider may still finish a create.
+#     sit in process groups of their own); a provider may still finish a create;
+#  4. on a backend written with metadata sidecars (a plain file:// URL: the Makefile's
+#     adds ?metadata=skip), maybe a truncated `<file>.attrs`, which the backend writes in
+#     place: every later command then fails with "failed to load checkpoint: EOF"; and
+#     the temp file (`<file>.<hex>.tmp`) of a write that never reached its rename.
 #
 # The steps, in order (each says what it does):
 #  1. refuse while an update of STACK still runs, or while orphaned Pulumi plugins run;
-#  2. remove the stale lock (`pulumi cancel`: on a file backend it deletes the lock
+#  2. on a file backend, remove half-written sidecars and temp files (a sidecar is
+#     optional metadata: the backend reads a missing one as empty; the checkpoint itself
+#     is always replaced by a rename, so it is whole);
+#  3. remove the stale lock (`pulumi cancel`: on a file backend it deletes the lock
 #     whether or not the update still runs, hence step 1);
-#  3. save the state (`pulumi stack export`), then edit it: a pending create of a Docker
+#  4. save the state (`pulumi stack export`), then edit it: a pending create of a Docker
 #     network or container that exists (found by its name) becomes a resource with that
 #     ID; other pending creates are dropped (render-mode Kubernetes manifests are written
 #     again by the next `pulumi up`); `pulumi stack import` the result;
-#  4. `pulumi refresh` the resources a provider can read (not render-mode manifests, which
+#  5. `pulumi refresh` the resources a provider can read (not render-mode manifests, which
 #     have no cluster to read from), so the imported ones get their real outputs and
 #     other interrupted updates and deletes are resolved.
 #
@@ -45,7 +52,7 @@ fi
 stack=$1
 [[ -f Pulumi.yaml ]] || cd "$root"
 
-export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$root/.pulumi-state}
+export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$root/.pulumi-state?metadata=skip}
 export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-netkit-dev-passphrase}
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 PATH="$("$root/scripts/toolchain.sh" --print-bin):$PATH"
@@ -80,11 +87,52 @@ if [[ -n $left ]]; then
         "creating resources. Stop them (kill $left) and run this again."
 fi
 
-# --- 2. the stale lock -------------------------------------------------------------------
+state=
+project=$(sed -n 's/^name:[[:space:]]*//p' Pulumi.yaml | head -1)
 if [[ $PULUMI_BACKEND_URL == file://* ]]; then
     state=${PULUMI_BACKEND_URL#file://}
     state=${state%%\?*}
-    project=$(sed -n 's/^name:[[:space:]]*//p' Pulumi.yaml | head -1)
+fi
+
+# --- 2. half-written files of the killed update ------------------------------------------
+# Only this stack's files (and the backend's meta.yaml): another stack's update may be
+# writing its own right now.
+if [[ -n $state && -d $state/.pulumi ]]; then
+    python3 - "$state" "$project" "$stack" <<'EOF'
+import json
+import re
+import sys
+from pathlib import Path
+
+state, project, stack = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+root = state / ".pulumi"
+mine = [
+    *(root / "stacks" / project).glob(f"{stack}.*"),
+    *root.glob(f"locks/*/{project}/{stack}/*"),
+    *root.glob(f"history/{project}/{stack}/*"),
+    root / "meta.yaml.attrs",
+]
+for path in sorted(mine):
+    if not path.is_file():
+        continue
+    if path.name.endswith(".attrs"):
+        try:
+            if isinstance(json.loads(path.read_text()), dict):  # a whole one is an object
+                continue
+        except ValueError:
+            pass
+        why = "metadata the killed update left half-written"
+    elif re.search(r"\.[0-9a-f]+\.tmp$", path.name):
+        why = "a write the killed update never finished"
+    else:
+        continue
+    path.unlink()
+    print(f"recover: removed {path.relative_to(state)}: {why}", file=sys.stderr)
+EOF
+fi
+
+# --- 3. the stale lock -------------------------------------------------------------------
+if [[ -n $state ]]; then
     shopt -s nullglob
     locks=("$state"/.pulumi/locks/*/"$project/$stack"/*.json)
     shopt -u nullglob
@@ -109,7 +157,7 @@ else
         "run \`pulumi cancel --stack $stack\` once you are sure it no longer runs"
 fi
 
-# --- 3. pending creates: import what exists, drop the rest -------------------------------
+# --- 4. pending creates: import what exists, drop the rest -------------------------------
 saved=$(mktemp -d "${TMPDIR:-/tmp}/netkit-recover-$stack.XXXXXX")
 pulumi stack export --stack "$stack" --file "$saved/before.json"
 
@@ -208,7 +256,7 @@ fi
 say "state before recovery saved to $saved/before.json"
 pulumi stack import --stack "$stack" --file "$saved/after.json" >/dev/null
 
-# --- 4. read back what a provider can read -----------------------------------------------
+# --- 5. read back what a provider can read -----------------------------------------------
 mapfile -t targets <"$saved/targets"
 if [[ ${#targets[@]} -gt 0 ]]; then
     pulumi refresh --stack "$stack" --yes --skip-preview --suppress-progress \

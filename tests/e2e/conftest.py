@@ -25,7 +25,7 @@ from tests.e2e.harness import (
 
 PREFIX = "netkit-e2e"
 """Every Docker name the e2e stacks use starts with it."""
-ADDRESS_PLAN = {"e2e": (215, 216), "e2ekill": (217, 218)}
+ADDRESS_PLAN = {"e2e": (215, 216), "e2ekill": (217, 218), "e2eattrs": (219, 220)}
 """Stack -> second octets of its bridges' and its overlay's 10.x.0.0/16."""
 
 
@@ -72,6 +72,12 @@ def stack(project: Project) -> Stack:
 def kill_stack(project: Project) -> Stack:
     """A second stack like `e2e`, not deployed yet, for the interrupted-update test."""
     return project.new_stack("e2ekill", *ADDRESS_PLAN["e2ekill"])
+
+
+@pytest.fixture
+def idle_stack(project: Project) -> Stack:
+    """A stack that is initialised and never deployed."""
+    return project.new_stack("e2eattrs", *ADDRESS_PLAN["e2eattrs"])
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 POLICY_PACK = REPO / "policies"
 DEV_STACK_FILE = REPO / "Pulumi.dev.yaml"
 DEV_PREFIX = "netkit-dev-"
+STATE_OPTIONS = "?metadata=skip"
+"""The Makefile's file-backend options (no metadata files: see the Makefile)."""
 # Pulumi.dev.yaml's address plan: bridges in 10.210.0.0/16, overlays in 10.211.0.0/16.
 DEV_BRIDGE_NET, DEV_OVERLAY_NET = "10.210.", "10.211."
 
@@ -163,7 +165,7 @@ class Project:
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
         shutil.copy(REPO / "__main__.py", root / "__main__.py")
         (root / "state").mkdir()
-        return cls(root, make_env((root / "state").as_uri()))
+        return cls(root, make_env((root / "state").as_uri() + STATE_OPTIONS))
 
     def pulumi(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run `pulumi ARGS` in the project; the output is stdout and stderr together."""
