@@ -112,10 +112,8 @@ def pack_path(records: list[ResourceRecord], repeat: int) -> float:
     diagnostics out, all 28 policies), without the network hop; best of `repeat`."""
     from google.protobuf import struct_pb2
     from pulumi.runtime.proto import analyzer_pb2
-    from pulumi_policy import EnforcementLevel
 
-    from policies.adapter import StackAnalysis, stack_policies
-    from policies.analyzer import SharedReadAnalyzer
+    from policies.analyzer import in_process_analyzer
 
     resources = []
     for record in records:
@@ -127,12 +125,7 @@ def pack_path(records: list[ResourceRecord], repeat: int) -> float:
             )
         )
     request = analyzer_pb2.AnalyzeStackRequest(resources=resources)
-    analysis = StackAnalysis()
-    analyzer = SharedReadAnalyzer(
-        "netkit", "0.1.0", stack_policies(analysis), EnforcementLevel.ADVISORY,
-        None, None, None, None, None, None, None,
-    )  # fmt: skip
-    analyzer.analysis = analysis
+    analyzer = in_process_analyzer()
     return best(repeat, lambda: analyzer.AnalyzeStack(request, None))[0]
 
 

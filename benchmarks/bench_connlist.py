@@ -99,8 +99,14 @@ def find_netkit(explicit: str | None) -> list[str]:
 def netkit_connlist_problem(netkit: Sequence[str]) -> str | None:
     """Why `netkit connlist` cannot run yet, or None when `connlist --help` works."""
     try:
-        done = subprocess.run([*netkit, "connlist", "--help"], capture_output=True, text=True,
-                              cwd=REPO, timeout=120, check=False)
+        done = subprocess.run(
+            [*netkit, "connlist", "--help"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+            check=False,
+        )
     except OSError as error:
         return f"{shlex.join(netkit)}: {error}"
     except subprocess.TimeoutExpired:
@@ -198,9 +204,18 @@ def _fail(tool: str, argv: Sequence[str], run: Run, stderr: Path) -> SystemExit:
     return SystemExit(f"bench: error: {tool} {how}: {shlex.join(argv)}\n    {tail}")
 
 
-def bench_size(size: int, *, analyzer: Path, netkit: list[str] | None, repeat: int,
-               namespaces: int, seed: int, form: str, timeout: float,
-               keep: Path | None) -> SizeResult:
+def bench_size(
+    size: int,
+    *,
+    analyzer: Path,
+    netkit: list[str] | None,
+    repeat: int,
+    namespaces: int,
+    seed: int,
+    form: str,
+    timeout: float,
+    keep: Path | None,
+) -> SizeResult:
     gen = _load_generator()
     with tempfile.TemporaryDirectory(prefix=f"netkit-bench-{size}-") as tmp:
         work = Path(tmp)
@@ -226,9 +241,12 @@ def bench_size(size: int, *, analyzer: Path, netkit: list[str] | None, repeat: i
                     raise _fail(name, argv, run, err)
                 result.runs.append(run)
                 outputs[name] = out.read_text(encoding="utf-8", errors="replace")
-                print(f"  {size:>6} pods  {name:<16} run {attempt + 1}/{repeat}: "
-                      f"{run.seconds:8.2f} s  (cpu {run.cpu_seconds:7.2f} s)  "
-                      f"{run.peak_mb:8.1f} MB", file=sys.stderr)
+                print(
+                    f"  {size:>6} pods  {name:<16} run {attempt + 1}/{repeat}: "
+                    f"{run.seconds:8.2f} s  (cpu {run.cpu_seconds:7.2f} s)  "
+                    f"{run.peak_mb:8.1f} MB",
+                    file=sys.stderr,
+                )
         if keep:
             for name, text in outputs.items():
                 (keep / f"{name}-{size}.txt").write_text(text, encoding="utf-8")
@@ -242,22 +260,41 @@ def bench_size(size: int, *, analyzer: Path, netkit: list[str] | None, repeat: i
 
 # ---- report --------------------------------------------------------------------------------
 def print_table(results: Sequence[SizeResult]) -> None:
-    header = ("size", "pods", "workloads", "policies", "analyzer s", "netkit s",
-              "ratio a/n", "cpu s a/n", "analyzer MB", "netkit MB", "lines a/n", "agree")
+    header = (
+        "size",
+        "pods",
+        "workloads",
+        "policies",
+        "analyzer s",
+        "netkit s",
+        "ratio a/n",
+        "cpu s a/n",
+        "analyzer MB",
+        "netkit MB",
+        "lines a/n",
+        "agree",
+    )
     rows = [header]
     for r in results:
         n = r.netkit
-        rows.append((
-            str(r.size), str(r.pods), str(r.workloads), str(r.policies),
-            f"{r.analyzer.best:.2f}",
-            f"{n.best:.2f}" if n else "-",
-            f"{r.analyzer.best / n.best:.2f}" if n and n.best > 0 else "-",
-            f"{r.analyzer.best_cpu:.2f}/{n.best_cpu:.2f}" if n else f"{r.analyzer.best_cpu:.2f}/-",
-            f"{r.analyzer.peak_mb:.0f}",
-            f"{n.peak_mb:.0f}" if n else "-",
-            f"{r.analyzer.lines}/{n.lines}" if n else f"{r.analyzer.lines}/-",
-            ("yes" if r.comparison.agree else "NO") if r.comparison else "-",
-        ))
+        rows.append(
+            (
+                str(r.size),
+                str(r.pods),
+                str(r.workloads),
+                str(r.policies),
+                f"{r.analyzer.best:.2f}",
+                f"{n.best:.2f}" if n else "-",
+                f"{r.analyzer.best / n.best:.2f}" if n and n.best > 0 else "-",
+                f"{r.analyzer.best_cpu:.2f}/{n.best_cpu:.2f}"
+                if n
+                else f"{r.analyzer.best_cpu:.2f}/-",
+                f"{r.analyzer.peak_mb:.0f}",
+                f"{n.peak_mb:.0f}" if n else "-",
+                f"{r.analyzer.lines}/{n.lines}" if n else f"{r.analyzer.lines}/-",
+                ("yes" if r.comparison.agree else "NO") if r.comparison else "-",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for index, row in enumerate(rows):
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
@@ -270,10 +307,14 @@ def print_differences(results: Sequence[SizeResult], examples: int) -> None:
         c = r.comparison
         if c is None or c.agree:
             continue
-        print(f"\n{r.size} pods: {len(c.only_analyzer)} lines only in netpol-analyzer, "
-              f"{len(c.only_netkit)} only in netkit")
-        for title, lines in (("only in netpol-analyzer", c.only_analyzer),
-                             ("only in netkit", c.only_netkit)):
+        print(
+            f"\n{r.size} pods: {len(c.only_analyzer)} lines only in netpol-analyzer, "
+            f"{len(c.only_netkit)} only in netkit"
+        )
+        for title, lines in (
+            ("only in netpol-analyzer", c.only_analyzer),
+            ("only in netkit", c.only_netkit),
+        ):
             for line in lines[:examples]:
                 print(f"  {title}: {line}")
 
@@ -283,7 +324,8 @@ def parse_sizes(text: str) -> list[int]:
         sizes = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated pod counts, got {text!r}") from None
+            f"expected comma-separated pod counts, got {text!r}"
+        ) from None
     if not sizes or min(sizes) < 10:
         raise argparse.ArgumentTypeError(f"sizes must be at least 10 pods, got {text!r}")
     return sizes
@@ -291,19 +333,35 @@ def parse_sizes(text: str) -> list[int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--sizes", type=parse_sizes, default=list(DEFAULT_SIZES),
-                        help="pod counts, comma-separated (default: 100,1000,5000)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="runs per tool and size, best kept (default: 3, or 1 from 5000 pods)")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=list(DEFAULT_SIZES),
+        help="pod counts, comma-separated (default: 100,1000,5000)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="runs per tool and size, best kept (default: 3, or 1 from 5000 pods)",
+    )
     parser.add_argument("--namespaces", type=int, default=20, help="application namespaces")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default: 0)")
-    parser.add_argument("--form", choices=("pods", "deployments"), default="pods",
-                        help="workloads as one Pod per replica (default) or as Deployments")
+    parser.add_argument(
+        "--form",
+        choices=("pods", "deployments"),
+        default="pods",
+        help="workloads as one Pod per replica (default) or as Deployments",
+    )
     parser.add_argument("--netpolicy", help="netpol-analyzer binary (default: see module doc)")
-    parser.add_argument("--netkit", help="netkit command (default: .venv/bin/netkit, else "
-                                         "`python -m netkit.cli`)")
-    parser.add_argument("--analyzer-only", action="store_true",
-                        help="time netpol-analyzer alone (e.g. while netkit connlist is missing)")
+    parser.add_argument(
+        "--netkit", help="netkit command (default: .venv/bin/netkit, else `python -m netkit.cli`)"
+    )
+    parser.add_argument(
+        "--analyzer-only",
+        action="store_true",
+        help="time netpol-analyzer alone (e.g. while netkit connlist is missing)",
+    )
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
     parser.add_argument("--examples", type=int, default=5, help="differing lines to show")
     parser.add_argument("--keep", type=Path, help="keep clusters and outputs in this folder")
@@ -316,8 +374,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         netkit = find_netkit(args.netkit)
         problem = netkit_connlist_problem(netkit)
         if problem:
-            print(f"bench: error: netkit connlist is not available: {problem}\n"
-                  f"  (use --analyzer-only to time netpol-analyzer alone)", file=sys.stderr)
+            print(
+                f"bench: error: netkit connlist is not available: {problem}\n"
+                f"  (use --analyzer-only to time netpol-analyzer alone)",
+                file=sys.stderr,
+            )
             return 2
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
@@ -325,15 +386,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[SizeResult] = []
     for size in args.sizes:
         repeat = args.repeat or (3 if size < 5000 else 1)
-        results.append(bench_size(size, analyzer=analyzer, netkit=netkit, repeat=repeat,
-                                  namespaces=args.namespaces, seed=args.seed, form=args.form,
-                                  timeout=args.timeout, keep=args.keep))
+        results.append(
+            bench_size(
+                size,
+                analyzer=analyzer,
+                netkit=netkit,
+                repeat=repeat,
+                namespaces=args.namespaces,
+                seed=args.seed,
+                form=args.form,
+                timeout=args.timeout,
+                keep=args.keep,
+            )
+        )
     print()
     print_table(results)
     print_differences(results, args.examples)
     if args.json:
-        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps([asdict(r) for r in results], indent=2) + "\n", encoding="utf-8"
+        )
     disagree = any(r.comparison is not None and not r.comparison.agree for r in results)
     return 1 if disagree else 0
 

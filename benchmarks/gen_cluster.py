@@ -85,20 +85,49 @@ class Role:
 HTTP = Port("http", 8080)
 METRICS = Port("metrics", 9090)
 ROLES: Final[dict[str, Role]] = {
-    "web": Role("web", ("storefront", "portal", "dashboard", "webapp", "landing", "admin-ui"),
-                (HTTP, Port("https", 8443), METRICS)),
-    "api": Role("api", ("orders", "users", "inventory", "pricing", "auth", "cart", "billing",
-                        "profiles", "catalog", "reviews", "recommendations", "shipping"),
-                (HTTP, Port("grpc", 50051), METRICS)),
-    "worker": Role("worker", ("mailer", "indexer", "exporter", "scheduler", "thumbnailer",
-                              "reconciler"),
-                   (METRICS, Port("statsd", 8125, "UDP"))),
-    "db": Role("db", ("postgres", "orders-db", "users-db", "ledger-db"),
-               (Port("postgres", 5432), Port("pg-metrics", 9187))),
-    "cache": Role("cache", ("redis", "session-cache", "memcached"),
-                  (Port("redis", 6379), Port("memcache-udp", 11211, "UDP"))),
-    "queue": Role("queue", ("rabbitmq", "events", "jobs-queue"),
-                  (Port("amqp", 5672), Port("management", 15672))),
+    "web": Role(
+        "web",
+        ("storefront", "portal", "dashboard", "webapp", "landing", "admin-ui"),
+        (HTTP, Port("https", 8443), METRICS),
+    ),
+    "api": Role(
+        "api",
+        (
+            "orders",
+            "users",
+            "inventory",
+            "pricing",
+            "auth",
+            "cart",
+            "billing",
+            "profiles",
+            "catalog",
+            "reviews",
+            "recommendations",
+            "shipping",
+        ),
+        (HTTP, Port("grpc", 50051), METRICS),
+    ),
+    "worker": Role(
+        "worker",
+        ("mailer", "indexer", "exporter", "scheduler", "thumbnailer", "reconciler"),
+        (METRICS, Port("statsd", 8125, "UDP")),
+    ),
+    "db": Role(
+        "db",
+        ("postgres", "orders-db", "users-db", "ledger-db"),
+        (Port("postgres", 5432), Port("pg-metrics", 9187)),
+    ),
+    "cache": Role(
+        "cache",
+        ("redis", "session-cache", "memcached"),
+        (Port("redis", 6379), Port("memcache-udp", 11211, "UDP")),
+    ),
+    "queue": Role(
+        "queue",
+        ("rabbitmq", "events", "jobs-queue"),
+        (Port("amqp", 5672), Port("management", 15672)),
+    ),
 }
 
 
@@ -182,24 +211,45 @@ class _Generator:
         return result
 
     def platform_workloads(self) -> list[Workload]:
-        def make(ns: str, name: str, replicas: int, labels: dict[str, str],
-                 ports: tuple[Port, ...]) -> Workload:
-            return Workload(ns, name, "platform", replicas, labels, ports,
-                            f"registry.k8s.io/{name}:1.0.0")
+        def make(
+            ns: str, name: str, replicas: int, labels: dict[str, str], ports: tuple[Port, ...]
+        ) -> Workload:
+            return Workload(
+                ns, name, "platform", replicas, labels, ports, f"registry.k8s.io/{name}:1.0.0"
+            )
 
         return [
-            make("kube-system", "coredns", 2, {"k8s-app": "kube-dns"},
-                 (Port("dns", 53, "UDP"), Port("dns-tcp", 53), Port("metrics", 9153))),
-            make("ingress-nginx", "ingress-nginx-controller", 2,
-                 {"app.kubernetes.io/name": "ingress-nginx",
-                  "app.kubernetes.io/component": "controller"},
-                 (Port("http", 80), Port("https", 443), Port("metrics", 10254))),
-            make("monitoring", "prometheus", 2,
-                 {"app": "prometheus", "app.kubernetes.io/part-of": "monitoring"},
-                 (Port("web", 9090),)),
-            make("monitoring", "statsd-exporter", 1,
-                 {"app": "statsd-exporter", "app.kubernetes.io/part-of": "monitoring"},
-                 (Port("statsd", 9125, "UDP"), Port("metrics", 9102))),
+            make(
+                "kube-system",
+                "coredns",
+                2,
+                {"k8s-app": "kube-dns"},
+                (Port("dns", 53, "UDP"), Port("dns-tcp", 53), Port("metrics", 9153)),
+            ),
+            make(
+                "ingress-nginx",
+                "ingress-nginx-controller",
+                2,
+                {
+                    "app.kubernetes.io/name": "ingress-nginx",
+                    "app.kubernetes.io/component": "controller",
+                },
+                (Port("http", 80), Port("https", 443), Port("metrics", 10254)),
+            ),
+            make(
+                "monitoring",
+                "prometheus",
+                2,
+                {"app": "prometheus", "app.kubernetes.io/part-of": "monitoring"},
+                (Port("web", 9090),),
+            ),
+            make(
+                "monitoring",
+                "statsd-exporter",
+                1,
+                {"app": "statsd-exporter", "app.kubernetes.io/part-of": "monitoring"},
+                (Port("statsd", 9125, "UDP"), Port("metrics", 9102)),
+            ),
         ]
 
     def app_workloads(self, namespaces: Sequence[Namespace], pods: int) -> list[Workload]:
@@ -238,8 +288,9 @@ class _Generator:
             if role_name == "worker" and self.rng.random() < 0.3:
                 labels["backup"] = "enabled"
             image = f"registry.example.com/{ns.team}/{base}:1.{self.rng.randint(0, 40)}.0"
-            workloads.append(Workload(ns.name, name, role_name, replicas, labels, role.ports,
-                                      image))
+            workloads.append(
+                Workload(ns.name, name, role_name, replicas, labels, role.ports, image)
+            )
         return workloads
 
     # ---- manifests -----------------------------------------------------------------------
@@ -265,31 +316,35 @@ class _Generator:
             ip = self.pod_ip()
             spec = self.pod_spec(workload)
             spec["nodeName"] = node_name
-            result.append({
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {
-                    "name": f"{owner}-{self.suffix(5)}",
-                    "namespace": workload.namespace,
-                    "labels": labels,
-                    "ownerReferences": [{
-                        "apiVersion": "apps/v1",
-                        "kind": "ReplicaSet",
-                        "name": owner,
-                        "uid": owner_uid,
-                        "controller": True,
-                        "blockOwnerDeletion": True,
-                    }],
-                    "uid": self.uid(),
-                },
-                "spec": spec,
-                "status": {
-                    "phase": "Running",
-                    "hostIP": host_ip,
-                    "podIP": ip,
-                    "podIPs": [{"ip": ip}],
-                },
-            })
+            result.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "name": f"{owner}-{self.suffix(5)}",
+                        "namespace": workload.namespace,
+                        "labels": labels,
+                        "ownerReferences": [
+                            {
+                                "apiVersion": "apps/v1",
+                                "kind": "ReplicaSet",
+                                "name": owner,
+                                "uid": owner_uid,
+                                "controller": True,
+                                "blockOwnerDeletion": True,
+                            }
+                        ],
+                        "uid": self.uid(),
+                    },
+                    "spec": spec,
+                    "status": {
+                        "phase": "Running",
+                        "hostIP": host_ip,
+                        "podIP": ip,
+                        "podIPs": [{"ip": ip}],
+                    },
+                }
+            )
         return result
 
     def deployment(self, workload: Workload) -> Manifest:
@@ -326,14 +381,21 @@ def _service(workload: Workload) -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": workload.name, "namespace": workload.namespace,
-                     "labels": _selector_labels(workload)},
+        "metadata": {
+            "name": workload.name,
+            "namespace": workload.namespace,
+            "labels": _selector_labels(workload),
+        },
         "spec": {
             "type": "ClusterIP",
             "selector": _selector_labels(workload),
             "ports": [
-                {"name": p.name, "port": 80 if p.name == "http" else p.number,
-                 "targetPort": p.name, "protocol": p.protocol}
+                {
+                    "name": p.name,
+                    "port": 80 if p.name == "http" else p.number,
+                    "targetPort": p.name,
+                    "protocol": p.protocol,
+                }
                 for p in workload.ports
             ],
         },
@@ -347,22 +409,35 @@ def _ingress(workload: Workload) -> Manifest:
         "metadata": {"name": workload.name, "namespace": workload.namespace},
         "spec": {
             "ingressClassName": "nginx",
-            "rules": [{
-                "host": f"{workload.name}.{workload.namespace}.example.com",
-                "http": {"paths": [{
-                    "path": "/",
-                    "pathType": "Prefix",
-                    "backend": {"service": {"name": workload.name, "port": {"name": "http"}}},
-                }]},
-            }],
+            "rules": [
+                {
+                    "host": f"{workload.name}.{workload.namespace}.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {
+                                    "service": {"name": workload.name, "port": {"name": "http"}}
+                                },
+                            }
+                        ]
+                    },
+                }
+            ],
         },
     }
 
 
 # ---- NetworkPolicies -------------------------------------------------------------------------
-def _policy(namespace: str, name: str, pod_selector: Manifest, *,
-            ingress: list[Manifest] | None = None,
-            egress: list[Manifest] | None = None) -> Manifest:
+def _policy(
+    namespace: str,
+    name: str,
+    pod_selector: Manifest,
+    *,
+    ingress: list[Manifest] | None = None,
+    egress: list[Manifest] | None = None,
+) -> Manifest:
     spec: Manifest = {"podSelector": pod_selector}
     types: list[str] = []
     if ingress is not None:
@@ -418,15 +493,29 @@ FROM_INGRESS_CONTROLLER: Final[Manifest] = {
 def _namespace_policies(ns: Namespace, named_dns: bool) -> list[Manifest]:
     if not ns.default_deny:
         return []
-    dns_ports = _ports(("dns", "UDP"), ("dns-tcp", "TCP")) if named_dns else _ports(
-        (53, "UDP"), (53, "TCP"))
+    dns_ports = (
+        _ports(("dns", "UDP"), ("dns-tcp", "TCP"))
+        if named_dns
+        else _ports((53, "UDP"), (53, "TCP"))
+    )
     return [
         _policy(ns.name, "default-deny-all", {}, ingress=[], egress=[]),
-        _policy(ns.name, "allow-dns-egress", {}, egress=[{
-            "to": [{"namespaceSelector": _ns_is("kube-system"),
-                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-            "ports": dns_ports,
-        }]),
+        _policy(
+            ns.name,
+            "allow-dns-egress",
+            {},
+            egress=[
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": _ns_is("kube-system"),
+                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                        }
+                    ],
+                    "ports": dns_ports,
+                }
+            ],
+        ),
     ]
 
 
@@ -447,73 +536,153 @@ def _workload_policy(rng: random.Random, ns: Namespace, w: Workload) -> Manifest
         if rng.random() < 0.3:  # exposed through a LoadBalancer, straight from the internet
             ingress.append({"from": [_internet()], "ports": _ports(8443)})
         egress = [
-            {"to": [{"podSelector": {"matchExpressions": [_expr("tier", "In", "api")]}}],
-             "ports": _ports(8080, 50051)},
-            {"to": [{"namespaceSelector": same_team_env,
-                     "podSelector": {"matchLabels": {"tier": "api"}}}],
-             "ports": _ports("http")},
+            {
+                "to": [{"podSelector": {"matchExpressions": [_expr("tier", "In", "api")]}}],
+                "ports": _ports(8080, 50051),
+            },
+            {
+                "to": [
+                    {
+                        "namespaceSelector": same_team_env,
+                        "podSelector": {"matchLabels": {"tier": "api"}},
+                    }
+                ],
+                "ports": _ports("http"),
+            },
         ]
         return _policy(ns.name, name, selector, ingress=ingress, egress=egress)
     if w.role == "api":
         ingress = [
-            {"from": [{"podSelector": {"matchExpressions": [_expr("tier", "In", "web", "api")]}}],
-             "ports": _ports("http", "grpc")},
-            {"from": [{"namespaceSelector": {"matchLabels": {"team": ns.team}},
-                       "podSelector": {"matchExpressions": [
-                           _expr("tier", "In", "web"), _expr("version", "NotIn", "v0")]}}],
-             "ports": _ports(8080)},
+            {
+                "from": [
+                    {"podSelector": {"matchExpressions": [_expr("tier", "In", "web", "api")]}}
+                ],
+                "ports": _ports("http", "grpc"),
+            },
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {"matchLabels": {"team": ns.team}},
+                        "podSelector": {
+                            "matchExpressions": [
+                                _expr("tier", "In", "web"),
+                                _expr("version", "NotIn", "v0"),
+                            ]
+                        },
+                    }
+                ],
+                "ports": _ports(8080),
+            },
             metrics_rule,
         ]
         egress = [
-            {"to": [{"podSelector": {"matchExpressions": [
-                _expr("tier", "In", "db", "cache", "queue")]}}]},
-            {"to": [{"namespaceSelector": {"matchExpressions": [
-                _expr("tier", "In", "data"), _expr("team", "In", ns.team)]},
-                     "podSelector": {}}],
-             "ports": _ports(5432, 6379, "amqp")},
+            {
+                "to": [
+                    {
+                        "podSelector": {
+                            "matchExpressions": [_expr("tier", "In", "db", "cache", "queue")]
+                        }
+                    }
+                ]
+            },
+            {
+                "to": [
+                    {
+                        "namespaceSelector": {
+                            "matchExpressions": [
+                                _expr("tier", "In", "data"),
+                                _expr("team", "In", ns.team),
+                            ]
+                        },
+                        "podSelector": {},
+                    }
+                ],
+                "ports": _ports(5432, 6379, "amqp"),
+            },
         ]
         if rng.random() < 0.4:  # calls a payment provider / SaaS API
             egress.append({"to": [_internet("100.64.0.0/10")], "ports": _ports(443)})
         return _policy(ns.name, name, selector, ingress=ingress, egress=egress)
     if w.role == "worker":
         egress = [
-            {"to": [{"namespaceSelector": {"matchLabels": {"env": ns.env}},
-                     "podSelector": {"matchLabels": {"tier": "queue"}}}],
-             "ports": _ports("amqp")},
-            {"to": [{"namespaceSelector": _ns_is("monitoring"),
-                     "podSelector": {"matchLabels": {"app": "statsd-exporter"}}}],
-             "ports": _ports(("statsd", "UDP"))},
-            {"to": [{"ipBlock": {"cidr": "203.0.113.0/24", "except": ["203.0.113.128/25"]}}],
-             "ports": _ports(587, 465)},
+            {
+                "to": [
+                    {
+                        "namespaceSelector": {"matchLabels": {"env": ns.env}},
+                        "podSelector": {"matchLabels": {"tier": "queue"}},
+                    }
+                ],
+                "ports": _ports("amqp"),
+            },
+            {
+                "to": [
+                    {
+                        "namespaceSelector": _ns_is("monitoring"),
+                        "podSelector": {"matchLabels": {"app": "statsd-exporter"}},
+                    }
+                ],
+                "ports": _ports(("statsd", "UDP")),
+            },
+            {
+                "to": [{"ipBlock": {"cidr": "203.0.113.0/24", "except": ["203.0.113.128/25"]}}],
+                "ports": _ports(587, 465),
+            },
         ]
         return _policy(ns.name, name, selector, ingress=[metrics_rule], egress=egress)
     if w.role == "db":
         ingress = [
-            {"from": [{"podSelector": {"matchExpressions": [
-                _expr("tier", "In", "api", "worker")]}}],
-             "ports": _ports("postgres")},
-            {"from": [{"namespaceSelector": {"matchExpressions": [
-                _expr("env", "NotIn", "dev"), _expr("team", "In", ns.team)]},
-                       "podSelector": {"matchExpressions": [_expr("backup", "Exists")]}}],
-             "ports": _ports("postgres")},
+            {
+                "from": [
+                    {"podSelector": {"matchExpressions": [_expr("tier", "In", "api", "worker")]}}
+                ],
+                "ports": _ports("postgres"),
+            },
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchExpressions": [
+                                _expr("env", "NotIn", "dev"),
+                                _expr("team", "In", ns.team),
+                            ]
+                        },
+                        "podSelector": {"matchExpressions": [_expr("backup", "Exists")]},
+                    }
+                ],
+                "ports": _ports("postgres"),
+            },
             {"from": [FROM_PROMETHEUS], "ports": _ports("pg-metrics")},
         ]
         egress = [{"to": [{"ipBlock": {"cidr": "198.51.100.0/24"}}], "ports": _ports(443)}]
         return _policy(ns.name, name, selector, ingress=ingress, egress=egress)
     if w.role == "cache":
-        ingress = [{
-            "from": [{"podSelector": {"matchExpressions": [
-                _expr("app", "Exists"), _expr("tier", "NotIn", "web", "db")]}}],
-            # memcache-udp is a UDP port: asking for it over TCP allows nothing.
-            "ports": _ports("redis", ("memcache-udp", "TCP")),
-        }]
+        ingress = [
+            {
+                "from": [
+                    {
+                        "podSelector": {
+                            "matchExpressions": [
+                                _expr("app", "Exists"),
+                                _expr("tier", "NotIn", "web", "db"),
+                            ]
+                        }
+                    }
+                ],
+                # memcache-udp is a UDP port: asking for it over TCP allows nothing.
+                "ports": _ports("redis", ("memcache-udp", "TCP")),
+            }
+        ]
         return _policy(ns.name, name, selector, ingress=ingress)
     if w.role == "queue":
         ingress = [
-            {"from": [{"namespaceSelector": {"matchLabels": {"team": ns.team}}}],
-             "ports": _ports("amqp")},
-            {"from": [FROM_PROMETHEUS], "ports": [{"protocol": "TCP", "port": 15672,
-                                                   "endPort": 15692}]},
+            {
+                "from": [{"namespaceSelector": {"matchLabels": {"team": ns.team}}}],
+                "ports": _ports("amqp"),
+            },
+            {
+                "from": [FROM_PROMETHEUS],
+                "ports": [{"protocol": "TCP", "port": 15672, "endPort": 15692}],
+            },
         ]
         return _policy(ns.name, name, selector, ingress=ingress)
     return None
@@ -522,25 +691,41 @@ def _workload_policy(rng: random.Random, ns: Namespace, w: Workload) -> Manifest
 def _platform_policies() -> list[Manifest]:
     everything: Manifest = {"namespaceSelector": {}, "podSelector": {}}
     return [
-        _policy("ingress-nginx", "ingress-nginx-controller", {"matchLabels": {
-            "app.kubernetes.io/name": "ingress-nginx"}},
+        _policy(
+            "ingress-nginx",
+            "ingress-nginx-controller",
+            {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}},
             ingress=[
                 {"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": _ports(80, 443)},
                 {"from": [FROM_PROMETHEUS], "ports": _ports("metrics")},
-            ]),
-        _policy("monitoring", "prometheus", {"matchLabels": {"app": "prometheus"}},
-                ingress=[{"from": [FROM_INGRESS_CONTROLLER], "ports": _ports("web")}],
-                egress=[
-                    {"to": [everything],
-                     "ports": _ports("metrics", "pg-metrics", 15692, 9153)},
-                    {"to": [{"ipBlock": {"cidr": NODE_CIDR}}], "ports": [
+            ],
+        ),
+        _policy(
+            "monitoring",
+            "prometheus",
+            {"matchLabels": {"app": "prometheus"}},
+            ingress=[{"from": [FROM_INGRESS_CONTROLLER], "ports": _ports("web")}],
+            egress=[
+                {"to": [everything], "ports": _ports("metrics", "pg-metrics", 15692, 9153)},
+                {
+                    "to": [{"ipBlock": {"cidr": NODE_CIDR}}],
+                    "ports": [
                         {"protocol": "TCP", "port": 10250},
-                        {"protocol": "TCP", "port": 9100, "endPort": 9101}]},
-                ]),
-        _policy("monitoring", "statsd-exporter", {"matchLabels": {"app": "statsd-exporter"}},
-                ingress=[{"from": [everything], "ports": _ports(("statsd", "UDP"))},
-                         {"from": [FROM_PROMETHEUS], "ports": _ports("metrics")}],
-                egress=[]),
+                        {"protocol": "TCP", "port": 9100, "endPort": 9101},
+                    ],
+                },
+            ],
+        ),
+        _policy(
+            "monitoring",
+            "statsd-exporter",
+            {"matchLabels": {"app": "statsd-exporter"}},
+            ingress=[
+                {"from": [everything], "ports": _ports(("statsd", "UDP"))},
+                {"from": [FROM_PROMETHEUS], "ports": _ports("metrics")},
+            ],
+            egress=[],
+        ),
     ]
 
 
@@ -554,14 +739,21 @@ def _write(path: Path, docs: Iterable[Manifest], stats: ClusterStats) -> None:
     if not docs:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                         explicit_start=True, width=100)
+    text = yaml.dump_all(
+        docs,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        explicit_start=True,
+        width=100,
+    )
     path.write_text(text, encoding="utf-8")
     stats.files.append(path)
 
 
-def generate(out_dir: Path, pods: int, namespaces: int = 20, seed: int = 0,
-             form: WorkloadForm = "pods") -> ClusterStats:
+def generate(
+    out_dir: Path, pods: int, namespaces: int = 20, seed: int = 0, form: WorkloadForm = "pods"
+) -> ClusterStats:
     """Write a cluster of exactly `pods` pods (platform pods included) into `out_dir`.
 
     `namespaces` counts the application namespaces; `kube-system`, `ingress-nginx` and
@@ -574,8 +766,9 @@ def generate(out_dir: Path, pods: int, namespaces: int = 20, seed: int = 0,
     platform = gen.platform_workloads()
     platform_pods = sum(w.replicas for w in platform)
     if pods < MIN_PODS:
-        raise ValueError(f"pods must be at least {MIN_PODS} (the platform runs "
-                         f"{platform_pods}), got {pods!r}")
+        raise ValueError(
+            f"pods must be at least {MIN_PODS} (the platform runs {platform_pods}), got {pods!r}"
+        )
     node_count = max(3, pods // 30)
     gen.nodes = [(f"node-{i:03d}", f"192.168.49.{10 + i}") for i in range(node_count)]
     if node_count > 240:
@@ -589,16 +782,18 @@ def generate(out_dir: Path, pods: int, namespaces: int = 20, seed: int = 0,
 
     stats = ClusterStats()
     platform_ns = [
-        _namespace_manifest(name, {METADATA_NAME: name, "team": "platform", "tier": "platform",
-                                   "env": "prod"})
+        _namespace_manifest(
+            name, {METADATA_NAME: name, "team": "platform", "tier": "platform", "env": "prod"}
+        )
         for name in ("kube-system", "ingress-nginx", "monitoring")
     ]
     ns_docs = platform_ns + [_namespace_manifest(ns.name, ns.labels) for ns in app_namespaces]
     _write(out_dir / "namespaces.yaml", ns_docs, stats)
     stats.namespaces = len(ns_docs)
 
-    folder_names = ["kube-system", "ingress-nginx", "monitoring"] + [ns.name for ns in
-                                                                     app_namespaces]
+    folder_names = ["kube-system", "ingress-nginx", "monitoring"] + [
+        ns.name for ns in app_namespaces
+    ]
     for folder in folder_names:
         members = [w for w in workloads if w.namespace == folder]
         workload_docs: list[Manifest] = []
@@ -607,8 +802,11 @@ def generate(out_dir: Path, pods: int, namespaces: int = 20, seed: int = 0,
                 workload_docs.extend(gen.pods(w))
             else:
                 workload_docs.append(gen.deployment(w))
-        _write(out_dir / folder / ("pods.yaml" if form == "pods" else "deployments.yaml"),
-               workload_docs, stats)
+        _write(
+            out_dir / folder / ("pods.yaml" if form == "pods" else "deployments.yaml"),
+            workload_docs,
+            stats,
+        )
         services = [_service(w) for w in members]
         _write(out_dir / folder / "services.yaml", services, stats)
         ingresses = [_ingress(w) for w in members if w.role == "web"]
@@ -626,8 +824,7 @@ def generate(out_dir: Path, pods: int, namespaces: int = 20, seed: int = 0,
                 if policy is not None:
                     policies.append(policy)
         else:
-            policies.extend(p for p in _platform_policies()
-                            if p["metadata"]["namespace"] == folder)
+            policies.extend(p for p in _platform_policies() if p["metadata"]["namespace"] == folder)
         _write(out_dir / folder / "networkpolicies.yaml", policies, stats)
 
         stats.workloads += len(members)
@@ -642,30 +839,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--pods", type=int, required=True, help="total pods, e.g. 1000")
     parser.add_argument("--out", type=Path, required=True, help="folder to write manifests into")
-    parser.add_argument("--namespaces", type=int, default=20,
-                        help="application namespaces (default: 20)")
+    parser.add_argument(
+        "--namespaces", type=int, default=20, help="application namespaces (default: 20)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--form", choices=("pods", "deployments"), default="pods",
-                        help="one Pod per replica (default) or one Deployment per workload")
-    parser.add_argument("--force", action="store_true",
-                        help="empty --out first if it already holds files")
+    parser.add_argument(
+        "--form",
+        choices=("pods", "deployments"),
+        default="pods",
+        help="one Pod per replica (default) or one Deployment per workload",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="empty --out first if it already holds files"
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
         if not args.force:
-            print(f"gen_cluster: error: {str(out)!r} is not empty; pass --force to replace it",
-                  file=sys.stderr)
+            print(
+                f"gen_cluster: error: {str(out)!r} is not empty; pass --force to replace it",
+                file=sys.stderr,
+            )
             return 2
         shutil.rmtree(out)
     try:
-        stats = generate(out, args.pods, namespaces=args.namespaces, seed=args.seed,
-                         form=args.form)
+        stats = generate(out, args.pods, namespaces=args.namespaces, seed=args.seed, form=args.form)
     except ValueError as error:
         print(f"gen_cluster: error: {error}", file=sys.stderr)
         return 2
-    print(f"{out}: {stats.pods} pods in {stats.workloads} workloads, {stats.namespaces} "
-          f"namespaces, {stats.services} services, {stats.ingresses} ingresses, "
-          f"{stats.policies} network policies ({len(stats.files)} files)")
+    print(
+        f"{out}: {stats.pods} pods in {stats.workloads} workloads, {stats.namespaces} "
+        f"namespaces, {stats.services} services, {stats.ingresses} ingresses, "
+        f"{stats.policies} network policies ({len(stats.files)} files)"
+    )
     return 0
 
 

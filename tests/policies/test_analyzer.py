@@ -10,27 +10,15 @@ from typing import Any
 import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 import policies.adapter
-from policies.adapter import StackAnalysis, stack_policies
-from policies.analyzer import SharedReadAnalyzer, without_resources
+from policies.analyzer import SharedReadAnalyzer, in_process_analyzer, without_resources
 from policies.registry import RULES
 from tests.policies.conftest import dev_records
 
 Edit = Callable[[str, dict[str, Any]], None]
-
-
-def _servicer(kind: type[_PolicyAnalyzerServicer]) -> Any:
-    analysis = StackAnalysis()
-    servicer = kind(
-        "netkit", "0.0.1", stack_policies(analysis), EnforcementLevel.ADVISORY,
-        None, None, None, None, None, None, None,
-    )  # fmt: skip
-    servicer.analysis = analysis
-    return servicer
 
 
 def _request(edit: Edit | None = None) -> analyzer_pb2.AnalyzeStackRequest:
@@ -84,8 +72,8 @@ def test_both_analyzers_give_the_same_diagnostics(case: str) -> None:
     edit, count = CASES[case]
     request = _request(edit)
 
-    ours = _servicer(SharedReadAnalyzer).AnalyzeStack(request, None)
-    theirs = _servicer(_PolicyAnalyzerServicer).AnalyzeStack(request, None)
+    ours = in_process_analyzer(SharedReadAnalyzer).AnalyzeStack(request, None)
+    theirs = in_process_analyzer(_PolicyAnalyzerServicer).AnalyzeStack(request, None)
 
     assert json_format.MessageToDict(ours) == json_format.MessageToDict(theirs)
     assert len(ours.diagnostics) == count
@@ -102,7 +90,7 @@ def test_the_engines_config_reaches_the_rules_through_the_shared_reading() -> No
     )
     responses = []
     for kind in (SharedReadAnalyzer, _PolicyAnalyzerServicer):
-        servicer = _servicer(kind)
+        servicer = in_process_analyzer(kind)
         servicer.Configure(config, None)
         responses.append(json_format.MessageToDict(servicer.AnalyzeStack(_request(), None)))
 
@@ -118,7 +106,7 @@ def test_the_stack_is_read_into_the_model_once_per_analysis(monkeypatch) -> None
     monkeypatch.setattr(
         policies.adapter, "model_from_resources", lambda records: built.append(1) or real(records)
     )
-    servicer = _servicer(SharedReadAnalyzer)
+    servicer = in_process_analyzer(SharedReadAnalyzer)
 
     servicer.AnalyzeStack(_request(), None)
     servicer.AnalyzeStack(_request(_overlap_vpn), None)
@@ -136,7 +124,10 @@ def test_pulumi_policy_runs_its_loop_over_no_resources_and_the_engine_request_is
 
 
 def test_per_resource_calls_answer_like_pulumi_policy_for_a_pack_of_stack_policies() -> None:
-    ours, theirs = _servicer(SharedReadAnalyzer), _servicer(_PolicyAnalyzerServicer)
+    ours, theirs = (
+        in_process_analyzer(SharedReadAnalyzer),
+        in_process_analyzer(_PolicyAnalyzerServicer),
+    )
     for resource in _request(_overlap_vpn).resources:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type, urn=resource.urn, name=resource.name, properties=resource.properties
