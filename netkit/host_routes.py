@@ -7,8 +7,8 @@ show`, JSON, and the same for IPv6) or parses output captured elsewhere, JSON or
 
 Each route becomes an `AddressSpace` in `Layer.HOST_ROUTE`, named after its device
 (`docker0`, `eth0`; `eth0,eth1` for a multipath route; the route type, such as
-`blackhole`, when there is no device), with the source `ip route`: the routing table is
-one thing, and its own nesting is normal (see `netkit.overlap.expected_nesting`).
+`blackhole`, when there is no device), with the source `ip route`; routes nesting each
+other is normal (see `netkit.overlap.expected_nesting`).
 
 Skipped: `default` routes; routes of the types local, broadcast, multicast, anycast
 and nat (the host's own addresses, from `table local`/`table all`); loopback,

@@ -182,18 +182,21 @@ def _nested(inner: IPNetwork, outer: IPNetwork) -> bool:
     return inner.version == outer.version and o_start <= i_start and i_end <= o_end
 
 
+_OUTSIDE_THE_STACK = (Layer.HOST_ROUTE, Layer.DOCKER_DEFAULT_POOL)
+
+
 def expected_nesting(a: AddressSpace, b: AddressSpace) -> bool:
-    """True for overlaps that are there by design (symmetric in `a` and `b`):
+    """True for overlaps that are there by design, or not the stack's to fix (symmetric
+    in `a` and `b`). The one predicate `netkit overlap` and the policy rules share:
 
     - a Calico IP pool inside (or equal to) the pod CIDR: pools are carved from it;
-    - two spaces with the same non-empty `source`: pieces of one resource, such as a
-      Docker network's subnet and its `ip_range`, or the host's routing table (all host
-      routes share the source `ip route`; longest-prefix match makes nesting normal).
+    - two reserved ranges: outside networks overlapping each other;
+    - two host routes or Docker default pools (the host's routing table nests by
+      longest-prefix match; default pools are only candidates).
 
-    Spaces with an empty `source` have an unknown origin and are never matched by it.
+    Anything else, even two ranges of one resource (two pools of one Installation, two
+    subnets of one Docker network), is a real overlap.
     """
-    if a.source and a.source == b.source:
-        return True
     for pool, pod in ((a, b), (b, a)):
         if (
             pool.layer is Layer.CALICO_POOL
@@ -201,4 +204,6 @@ def expected_nesting(a: AddressSpace, b: AddressSpace) -> bool:
             and _nested(pool.cidr, pod.cidr)
         ):
             return True
-    return False
+    if a.layer is Layer.RESERVED and b.layer is Layer.RESERVED:
+        return True
+    return a.layer in _OUTSIDE_THE_STACK and b.layer in _OUTSIDE_THE_STACK

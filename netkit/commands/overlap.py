@@ -12,8 +12,9 @@ An address-spaces file is YAML or JSON:
     reserved:
       - {name: corp-vpn, cidr: 10.8.0.0/16}
 
-Overlaps expected by design (`netkit.overlap.expected_nesting`: a Calico pool inside
-the pod CIDR, pieces of one resource, the host's own nested routes) are not counted.
+Overlaps expected by design or not the stack's to fix (`netkit.overlap.expected_nesting`,
+as the policy rules use it: a Calico pool inside the pod CIDR, reserved ranges among
+themselves, the host's own nested routes and Docker's default pools) are not counted.
 Exit status: 0 when no other overlap is found, 1 when one is, 2 on a usage error.
 """
 

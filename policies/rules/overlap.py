@@ -14,7 +14,7 @@ from typing import Any
 
 from netkit.errors import NetkitError
 from netkit.model import AddressSpace, IPNetwork, Layer
-from netkit.overlap import Overlap, find_overlaps
+from netkit.overlap import Overlap, expected_nesting, find_overlaps
 from netkit.planner import SubnetRequest, plan_subnets
 from policies.rules.base import (
     Context,
@@ -101,22 +101,6 @@ def stack_spaces(context: Context, config: RuleConfig) -> list[AddressSpace]:
     return [*context.model.address_spaces, *extra]
 
 
-def _expected(a: AddressSpace, b: AddressSpace) -> bool:
-    """Overlaps that are there by design, or not the stack's to fix."""
-    for pool, pods in ((a, b), (b, a)):
-        if (
-            pool.layer is Layer.CALICO_POOL
-            and pods.layer is Layer.POD_CIDR
-            and pool.cidr.version == pods.cidr.version
-            and pool.cidr.subnet_of(pods.cidr)  # type: ignore[arg-type]
-        ):
-            return True
-    if a.layer is Layer.RESERVED and b.layer is Layer.RESERVED:
-        return True  # two outside ranges overlapping each other is not the stack's doing
-    fixed = (Layer.HOST_ROUTE, Layer.DOCKER_DEFAULT_POOL)
-    return a.layer in fixed and b.layer in fixed
-
-
 def _to_move(overlap: Overlap) -> tuple[AddressSpace, AddressSpace] | None:
     """(the side to move, the other), or None when neither is the stack's own."""
     first, second = overlap.first, overlap.second
@@ -163,7 +147,7 @@ def _check_overlaps(context: Context, config: RuleConfig) -> Iterator[Violation]
                 "the Docker daemon's default bridge",
             )
         )
-    for overlap in find_overlaps(spaces, allowed=_expected):
+    for overlap in find_overlaps(spaces, allowed=expected_nesting):
         sides = _to_move(overlap)
         if sides is None:
             continue

@@ -315,3 +315,31 @@ def test_plan_as_text_is_a_table(capsys):
 def test_plan_errors_exit_2_with_the_value_and_the_fix(capsys, argv, message):
     code, out, err = run(capsys, "plan", *argv)
     assert (code, out, err) == (2, "", f"netkit: error: {message}\n")
+
+
+def test_overlap_of_a_stack_reports_what_the_overlap_rule_reports(monkeypatch, capsys):
+    # The stack intent's ranges all come from one resource (the NetworkStack), so they
+    # share a source; a reserved range inside the service CIDR is still an overlap.
+    from policies.registry import run_rules
+
+    stack = "urn:pulumi:dev::netkit::netkit:stack:NetworkStack::dev"
+    model = NetworkModel(
+        address_spaces=(
+            AddressSpace("corp-vpn", Layer.RESERVED, ipaddress.ip_network("10.96.0.0/16"), stack),
+            AddressSpace(
+                "services", Layer.SERVICE_CIDR, ipaddress.ip_network("10.96.0.0/12"), stack
+            ),
+            AddressSpace("pods", Layer.POD_CIDR, ipaddress.ip_network("10.244.0.0/16"), stack),
+        )
+    )
+    monkeypatch.setattr("netkit.synth.model_for_stack", lambda stack: model)
+
+    code, out, _ = run(capsys, "overlap", "--stack", "dev")
+
+    assert code == 1
+    assert out == (
+        "reserved 'corp-vpn' 10.96.0.0/16 is inside service cidr 'services' 10.96.0.0/12\n"
+        "3 address spaces, 1 overlap\n"
+    )
+    [finding] = [f for f in run_rules(model) if f.rule == "docker-network-disallow-subnet-overlap"]
+    assert "'corp-vpn' 10.96.0.0/16 is inside service cidr 'services'" in finding.message

@@ -145,14 +145,27 @@ def test_a_calico_pool_inside_the_service_cidr_is_not_expected():
     assert not expected_nesting(pool, service)
 
 
-def test_pieces_of_one_resource_are_expected():
-    subnet = space("backend", "10.0.0.0/24", Layer.DOCKER_BRIDGE, "urn:bridge")
-    ip_range = space("backend ip_range", "10.0.0.128/25", Layer.DOCKER_BRIDGE, "urn:bridge")
-    assert expected_nesting(subnet, ip_range)
+def test_two_ranges_of_one_resource_still_overlap():
+    # One Installation's pools, or the stack intent's reserved range and service CIDR,
+    # share a source; Calico and Kubernetes refuse the overlap all the same.
+    pool = space("pool-0", "10.244.0.0/16", Layer.CALICO_POOL, "urn:installation")
+    other = space("pool-1", "10.244.128.0/17", Layer.CALICO_POOL, "urn:installation")
+    vpn = space("corp-vpn", "10.96.0.0/16", Layer.RESERVED, "urn:stack")
+    services = space("services", "10.96.0.0/12", Layer.SERVICE_CIDR, "urn:stack")
+    assert not expected_nesting(pool, other)
+    assert not expected_nesting(vpn, services)
 
 
-def test_spaces_of_unknown_origin_are_not_taken_for_one_resource():
-    assert not expected_nesting(space("a", "10.0.0.0/24"), space("b", "10.0.0.0/25"))
+def test_what_is_not_the_stacks_own_is_expected():
+    vpn = space("corp-vpn", "10.8.0.0/16", Layer.RESERVED, "config")
+    office = space("office", "10.8.4.0/24", Layer.RESERVED, "spec")
+    route = space("eth0", "10.8.0.0/16", Layer.HOST_ROUTE, "ip route")
+    nested_route = space("wg0", "10.8.4.0/24", Layer.HOST_ROUTE, "ip route")
+    docker_pool = space("default pool", "10.8.0.0/16", Layer.DOCKER_DEFAULT_POOL, "daemon")
+    assert expected_nesting(vpn, office)
+    assert expected_nesting(route, nested_route)
+    assert expected_nesting(docker_pool, route)
+    assert not expected_nesting(vpn, route), "a route into a reserved range is worth a look"
 
 
 def test_a_docker_bridge_inside_the_pod_cidr_is_not_expected():
