@@ -23,6 +23,7 @@ from netkit.model import (
     Layer,
     PolicyPort,
 )
+from netkit.cidr import parse_cidr
 from netkit.ports import format_port, parse_port_spec
 
 if TYPE_CHECKING:  # the spec's pydantic models are slow to build; readers never need them
@@ -102,21 +103,25 @@ def _ports(values: list[str]) -> tuple[PolicyPort, ...]:
 def intent_from_props(props: Mapping[str, Any], source: str = "") -> StackIntent:
     """Rebuild the intent from `stack_props` output (as the engine echoes it)."""
     spaces: list[AddressSpace] = [
-        AddressSpace(r["name"], Layer.RESERVED, ipaddress.ip_network(r["cidr"]), source)
-        for r in props.get("reserved") or []
+        AddressSpace(
+            str(r["name"]),
+            Layer.RESERVED,
+            parse_cidr(r["cidr"], f"intent.reserved[{i}].cidr"),
+            source,
+        )
+        for i, r in enumerate(props.get("reserved") or [])
     ]
-    pod_cidr = ipaddress.ip_network(props["podCidr"]) if props.get("podCidr") else None
+    pod_cidr = parse_cidr(props["podCidr"], "intent.podCidr") if props.get("podCidr") else None
     if pod_cidr is not None:
         spaces.append(AddressSpace("pods", Layer.POD_CIDR, pod_cidr, source))
     if props.get("serviceCidr"):
-        spaces.append(
-            AddressSpace(
-                "services", Layer.SERVICE_CIDR, ipaddress.ip_network(props["serviceCidr"]), source
-            )
-        )
+        service_cidr = parse_cidr(props["serviceCidr"], "intent.serviceCidr")
+        spaces.append(AddressSpace("services", Layer.SERVICE_CIDR, service_cidr, source))
     for index, cidr in enumerate(props.get("nodeCidrs") or []):
         spaces.append(
-            AddressSpace(f"nodes-{index}", Layer.NODE, ipaddress.ip_network(cidr), source)
+            AddressSpace(
+                f"nodes-{index}", Layer.NODE, parse_cidr(cidr, f"intent.nodeCidrs[{index}]"), source
+            )
         )
     connections = tuple(
         DeclaredConnection(_parse_endpoint(c["from"]), _parse_endpoint(c["to"]), _ports(c["ports"]))

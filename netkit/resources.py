@@ -277,7 +277,10 @@ def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
     spaces = list(builder.spaces)
     extra: dict[str, Any] = {}
     if builder.intent is not None:
-        intent = intent_from_props(builder.intent, builder.intent_source)
+        try:
+            intent = intent_from_props(builder.intent, builder.intent_source)
+        except InvalidValue as error:
+            raise ManifestError(f"{STACK_TYPE} {builder.intent_source!r}: {error}") from None
         spaces.extend(intent.address_spaces)
         extra = {
             "connections": intent.connections,

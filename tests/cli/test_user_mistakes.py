@@ -58,6 +58,24 @@ def _resources(tmp_path: Path, resource: dict[str, object]) -> Path:
             "docker:index/container:Container 'c': ports[0].internal 'abc': "
             "expected a port number 1-65535",
         ),
+        (
+            {
+                "type": "netkit:stack:NetworkStack",
+                "name": "dev",
+                "inputs": {"intent": {"podCidr": "10.244.0.0/33"}},
+            },
+            "netkit:stack:NetworkStack 'dev': subnet '10.244.0.0/33' in intent.podCidr: "
+            "prefix must be 0-32",
+        ),
+        (
+            {
+                "type": "netkit:stack:NetworkStack",
+                "name": "dev",
+                "inputs": {"intent": {"reserved": [{"name": "vpn", "cidr": "10.8.0.1/16"}]}},
+            },
+            "netkit:stack:NetworkStack 'dev': subnet '10.8.0.1/16' in intent.reserved[0].cidr: "
+            "host bits are set; did you mean '10.8.0.0/16'?",
+        ),
     ],
 )
 def test_a_bad_value_in_a_resource_list_is_named_with_its_resource(tmp_path, resource, message):
