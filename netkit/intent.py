@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from netkit.cidr import parse_cidr
 from netkit.model import (
     AddressSpace,
     DeclaredConnection,
@@ -23,7 +24,6 @@ from netkit.model import (
     Layer,
     PolicyPort,
 )
-from netkit.cidr import parse_cidr
 from netkit.ports import format_port, parse_port_spec
 
 if TYPE_CHECKING:  # the spec's pydantic models are slow to build; readers never need them
