@@ -31,17 +31,19 @@ spec.ingress[0].ports[1].port: 70000 is not a port (1-65535)`.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-from yaml.constructor import SafeConstructor
-
 from netkit.cidr import parse_cidr
+from netkit.documents import (
+    MANIFEST_SUFFIXES,
+    load_yaml_documents,
+    manifest_files,
+    read_documents,
+)
 from netkit.errors import InvalidValue, ManifestError
 from netkit.model import (
     ContainerPort,
@@ -68,7 +70,6 @@ from netkit.model import (
 
 __all__ = ["MANIFEST_SUFFIXES", "load_manifests", "load_yaml_documents", "model_from_objects"]
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 """File name endings read when walking a folder."""
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -86,8 +87,6 @@ _TEMPLATE_PATHS: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 WORKLOAD_KINDS = frozenset(_TEMPLATE_PATHS)
 READ_KINDS = WORKLOAD_KINDS | {"Namespace", "Pod", "Service", "Ingress", "Route", "NetworkPolicy"}
-
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
 # --------------------------------------------------------------------------- files
@@ -108,21 +107,21 @@ def load_manifests(paths: Sequence[Path]) -> NetworkModel:
         if not path.exists():
             raise ManifestError(f"{path}: no such file or folder")
         if path.is_dir():
-            files = _manifest_files(path)
+            files = manifest_files(path)
             if not files:
                 raise ManifestError(
                     f"{path}: no manifests found (looked for {', '.join(MANIFEST_SUFFIXES)} "
                     "files in the folder and its sub-folders)"
                 )
             for file in files:
-                documents = _read_documents(file)
+                documents = read_documents(file)
                 if not any(_looks_like_object(doc) for doc in documents):
                     if any(doc is not None for doc in documents):
                         notes.append(f"{file}: skipped, it holds no Kubernetes object")
                     continue
                 objects.extend(_sourced(file, documents))
         else:
-            objects.extend(_sourced(path, _read_documents(path)))
+            objects.extend(_sourced(path, read_documents(path)))
     if not any(doc is not None for _, doc in objects):
         shown = ", ".join(str(path) for path in paths)
         raise ManifestError(f"{shown}: no Kubernetes objects found")
@@ -130,18 +129,6 @@ def load_manifests(paths: Sequence[Path]) -> NetworkModel:
     if notes:
         model = _with_notes(model, notes)
     return model
-
-
-def _manifest_files(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).parts
-        # Hidden folders (.git, .terraform, ...) never hold the user's manifests.
-        if any(part.startswith(".") for part in relative[:-1]):
-            continue
-        if path.is_file() and path.suffix.lower() in MANIFEST_SUFFIXES:
-            found.append(path)
-    return found
 
 
 def _looks_like_object(document: object) -> bool:
@@ -152,82 +139,6 @@ def _sourced(path: Path, documents: list[Any]) -> Iterator[tuple[str, Any]]:
     for index, document in enumerate(documents, start=1):
         if document is not None:  # `---` at the end of a file, an empty document
             yield f"{path}, document {index}", document
-
-
-def _read_documents(path: Path) -> list[Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ManifestError(f"{path}: not a text file (expected UTF-8 YAML or JSON)") from None
-    except OSError as error:
-        raise ManifestError(f"{path}: cannot be read: {error.strerror}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            return [json.loads(text)]
-        except json.JSONDecodeError as error:
-            raise ManifestError(
-                f"{path}: not valid JSON: line {error.lineno}, column {error.colno}: {error.msg}"
-            ) from None
-    documents: list[Any] = []
-    try:
-        for document in load_yaml_documents(text):
-            documents.append(document)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ManifestError(
-            f"{path}, document {len(documents) + 1}: not valid YAML: {where}{problem}"
-        ) from None
-    return documents
-
-
-_TAG = "tag:yaml.org,2002:"
-
-
-def load_yaml_documents(text: str) -> Iterator[Any]:
-    """The documents of a YAML stream, as `yaml.safe_load_all` gives them, faster.
-
-    PyYAML's constructor spends most of a large manifest's load time in generic Python
-    machinery. Manifests are plain maps, lists, strings, numbers and booleans, so those
-    are built directly from libyaml's node tree; anything else (floats, timestamps, merge
-    keys, explicit tags, unhashable keys) goes to PyYAML's safe constructor, which also
-    raises its usual errors.
-    """
-    loader = _SafeLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            fallback = SafeConstructor()  # per document: it caches what it builds
-            yield _construct(node, fallback)
-    finally:
-        loader.dispose()
-
-
-def _construct(node: yaml.Node, fallback: SafeConstructor) -> Any:
-    tag = node.tag
-    if tag == _TAG + "str":
-        return node.value
-    if isinstance(node, yaml.MappingNode) and tag == _TAG + "map":
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
-                return fallback.construct_object(node, deep=True)
-            key = _construct(key_node, fallback)
-            if not isinstance(key, str | int | bool | None):
-                return fallback.construct_object(node, deep=True)
-            result[key] = _construct(value_node, fallback)
-        return result
-    if isinstance(node, yaml.SequenceNode) and tag == _TAG + "seq":
-        return [_construct(item, fallback) for item in node.value]
-    if isinstance(node, yaml.ScalarNode):
-        if tag == _TAG + "int":
-            return fallback.construct_yaml_int(node)
-        if tag == _TAG + "bool":
-            return fallback.construct_yaml_bool(node)
-        if tag == _TAG + "null":
-            return None
-    return fallback.construct_object(node, deep=True)
 
 
 def _with_notes(model: NetworkModel, notes: list[str]) -> NetworkModel:

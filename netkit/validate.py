@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from netkit.documents import manifest_files, read_documents
 from netkit.errors import ManifestError
 
 DEFAULT_KUBERNETES_VERSION = "1.31.0"
@@ -38,10 +37,7 @@ class ValidationReport:
 
 
 def _documents(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    try:
-        loaded = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-    except yaml.YAMLError as error:
-        raise ManifestError(f"{path}: not valid YAML ({error})") from None
+    loaded = read_documents(path)
     return [(f"{path.name}#{i}", doc) for i, doc in enumerate(loaded) if isinstance(doc, dict)]
 
 
@@ -50,7 +46,7 @@ def validate_folder(folder: Path, version: str = DEFAULT_KUBERNETES_VERSION) -> 
 
     if not folder.is_dir():
         raise ManifestError(f"{folder}: no such folder; give the folder manifests were rendered to")
-    files = sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml", ".json"})
+    files = manifest_files(folder)
     if not files:
         raise ManifestError(f"{folder}: no manifests found; run `make up` to render them first")
     report = ValidationReport()

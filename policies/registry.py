@@ -19,14 +19,12 @@ are checked against the rule's schema; unknown rules and properties are refused.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from netkit.documents import read_documents
 from netkit.errors import NetkitError
 from netkit.model import NetworkModel
 from policies.rules import cni, docker, exposure, least_privilege, overlap
@@ -130,15 +128,12 @@ class PackConfig:
     @classmethod
     def load(cls, path: Path) -> PackConfig:
         """Read a config file (JSON, or YAML for hand-written ones)."""
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidPolicyConfig(f"{path}: cannot be read: {error.strerror}") from None
-        try:
-            document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as error:
-            raise InvalidPolicyConfig(f"{path}: not valid JSON or YAML: {error}") from None
-        return cls.parse(document, str(path))
+        documents = [d for d in read_documents(path, InvalidPolicyConfig) if d is not None]
+        if len(documents) > 1:
+            raise InvalidPolicyConfig(
+                f"{path}: holds {len(documents)} documents; a policy config is one mapping"
+            )
+        return cls.parse(documents[0] if documents else None, str(path))
 
     def level(self, rule: Rule) -> Level:
         if rule.name in self.levels:

@@ -21,10 +21,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from netkit.documents import manifest_files
 from netkit.errors import NetkitError
 from netkit.model import NetworkModel
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _ORDER = {"mandatory": 0, "advisory": 1}
 
 
@@ -128,10 +128,7 @@ def _files(paths: Sequence[Path]) -> list[Path]:
         if path.is_file():
             files.append(path)
             continue
-        for item in sorted(path.rglob("*")):
-            hidden = any(part.startswith(".") for part in item.relative_to(path).parts[:-1])
-            if item.is_file() and item.suffix.lower() in MANIFEST_SUFFIXES and not hidden:
-                files.append(item)
+        files.extend(manifest_files(path))
     return files
 
 

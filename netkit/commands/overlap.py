@@ -26,9 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from netkit.cidr import parse_cidr
+from netkit.documents import read_documents
 from netkit.errors import InvalidValue, NetkitError
 from netkit.host_routes import read_host_routes
 from netkit.model import AddressSpace, Layer, NetworkModel
@@ -167,12 +166,7 @@ def load_path(path: Path) -> list[AddressSpace] | None:
         raise NetkitError(f"{path}: no such file or folder")
     if path.is_dir():
         return None
-    try:
-        documents = [
-            d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None
-        ]
-    except yaml.YAMLError as error:
-        raise InvalidValue(f"{path}: not valid YAML or JSON: {error}") from None
+    documents = [d for d in read_documents(path, InvalidValue) if d is not None]
     if any(isinstance(d, dict) and ("kind" in d or "apiVersion" in d) for d in documents):
         return None
     if len(documents) != 1:

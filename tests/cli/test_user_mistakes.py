@@ -110,3 +110,42 @@ def test_validate_a_folder_that_does_not_exist():
         "netkit: error: /no/such/folder: no such folder; give the folder manifests were "
         "rendered to\n"
     )
+
+
+BROKEN_YAML = "a: 1\nb: [2, 3\nc: 4\n"  # the list is never closed
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        (("check", "--stack", "dev", "--config"), "pack.yaml"),
+        (("overlap",), "spaces.yaml"),
+        (("validate",), "rendered"),
+    ],
+)
+def test_a_file_that_is_not_yaml_is_one_line_with_its_line_and_column(tmp_path, command, name):
+    path = tmp_path / name
+    if name == "rendered":  # a folder of rendered manifests
+        path.mkdir()
+        path = path / "service.yaml"
+    path.write_text(BROKEN_YAML)
+
+    result = netkit(*command, str(tmp_path / name))
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"netkit: error: {path}, document 1: not valid YAML: line 3, column 2: "
+        "did not find expected ',' or ']'\n"
+    )
+
+
+def test_a_pack_config_of_several_documents_is_refused(tmp_path):
+    config = tmp_path / "pack.yaml"
+    config.write_text("all: advisory\n---\nall: mandatory\n")
+
+    result = netkit("check", "--stack", "dev", "--config", str(config))
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"netkit: error: {config}: holds 2 documents; a policy config is one mapping\n"
+    )
