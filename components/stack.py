@@ -11,12 +11,13 @@ import pulumi_kubernetes as k8s
 from components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
 from components.kubernetes.app_service import AppService
 from components.kubernetes.calico import CalicoInstall
-from components.kubernetes.connections import allow, connection_id
+from components.kubernetes.connections import allow
 from components.kubernetes.ingress_route import IngressRoute
 from components.kubernetes.namespace_isolation import NamespaceIsolation
 from netkit.docker_dns import resolvable_names
 from netkit.intent import stack_props
 from netkit.model import DockerAttachment, DockerContainer
+from netkit.names import connection_id
 from netkit.spec import StackSpec
 
 

@@ -6,9 +6,14 @@ label keys); Docker network names follow the engine's `[a-zA-Z0-9][a-zA-Z0-9_.-]
 
 from __future__ import annotations
 
+import hashlib
 import re
+from typing import TYPE_CHECKING
 
 from netkit.errors import InvalidValue
+
+if TYPE_CHECKING:
+    from netkit.model import Endpoint
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
@@ -100,3 +105,25 @@ def docker_name(value: object, what: str = "name") -> str:
             "starting with a letter or digit"
         )
     return value
+
+
+# --------------------------------------------------------------------------- connections
+
+
+def _slug(endpoint: Endpoint) -> str:
+    if endpoint.cidr is not None:
+        return "cidr-" + str(endpoint.cidr).replace("/", "-").replace(":", "-").replace(".", "-")
+    if endpoint.workload is None:
+        return f"ns-{endpoint.namespace}"
+    return f"{endpoint.namespace}-{endpoint.workload}"
+
+
+def connection_id(source: Endpoint, destination: Endpoint) -> str:
+    """A stable, DNS-safe id for a declared connection, short enough for a policy name:
+    the Connection component and its policies are named after it, and the stack spec
+    refuses two connections that would share one."""
+    text = f"{_slug(source)}-to-{_slug(destination)}"
+    if len(text) <= 200:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return f"{text[:189]}-{digest}"

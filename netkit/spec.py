@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -556,7 +556,9 @@ def check_cross_references(spec: StackSpec) -> None:
     _unique([i.name for i in k8s.ingresses], "kubernetes.ingresses", "ingress")
     for i_index, ingress in enumerate(k8s.ingresses):
         _check_ingress(ingress, f"kubernetes.ingresses[{i_index}]", namespaces, services)
+    named: dict[str, int] = {}
     for c_index, conn in enumerate(k8s.connections):
+        _check_connection_named_once(conn, c_index, named, k8s.connections)
         for side, endpoint in (("from", conn.source), ("to", conn.destination)):
             where = f"kubernetes.connections[{c_index}].{side}"
             if endpoint.namespace is not None and endpoint.namespace not in namespaces:
@@ -585,6 +587,28 @@ def check_cross_references(spec: StackSpec) -> None:
             _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
         if len(k8s.calico.ip_pools) > 25:
             raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
+
+
+def _check_connection_named_once(
+    conn: ConnectionSpec, index: int, named: dict[str, int], every: Sequence[ConnectionSpec]
+) -> None:
+    """Each connection becomes policies named after its endpoints (`connection_id`):
+    two with the same name would be one Pulumi resource declared twice."""
+    ident = names.connection_id(conn.source, conn.destination)
+    first = named.setdefault(ident, index)
+    if first == index:
+        return
+    this = f"{conn.source.describe()} -> {conn.destination.describe()}"
+    earlier = every[first]
+    if (earlier.source, earlier.destination) == (conn.source, conn.destination):
+        fix = f"is already declared in connections[{first}]; merge the ports into one entry"
+    else:
+        fix = (
+            f"gets the same policy names ({ident!r}) as connections[{first}] "
+            f"({earlier.source.describe()} -> {earlier.destination.describe()}); rename a "
+            "namespace or service so their names differ"
+        )
+    raise _Problem(f"kubernetes.connections[{index}]", f"{this} {fix}")
 
 
 def _is_internal(spec: StackSpec, network: str) -> bool:

@@ -9,7 +9,6 @@ names derived from the endpoints so they never change between runs.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pulumi
@@ -17,24 +16,8 @@ import pulumi_kubernetes as k8s
 
 from components.kubernetes.selectors import peer, pod_selector, policy_ports
 from netkit.model import Endpoint, PolicyPort
+from netkit.names import connection_id
 from netkit.ports import format_port
-
-
-def _slug(endpoint: Endpoint) -> str:
-    if endpoint.cidr is not None:
-        return "cidr-" + str(endpoint.cidr).replace("/", "-").replace(":", "-").replace(".", "-")
-    if endpoint.workload is None:
-        return f"ns-{endpoint.namespace}"
-    return f"{endpoint.namespace}-{endpoint.workload}"
-
-
-def connection_id(source: Endpoint, destination: Endpoint) -> str:
-    """A stable, DNS-safe id for the pair, short enough for a policy name."""
-    text = f"{_slug(source)}-to-{_slug(destination)}"
-    if len(text) <= 200:
-        return text
-    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
-    return f"{text[:189]}-{digest}"
 
 
 class Connection(pulumi.ComponentResource):

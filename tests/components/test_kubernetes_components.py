@@ -3,10 +3,11 @@ from __future__ import annotations
 from components.kubernetes.app_service import AppService, AppServiceArgs
 from components.kubernetes.calico import CalicoInstall, CalicoInstallArgs
 from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
-from components.kubernetes.connections import allow, connection_id
+from components.kubernetes.connections import allow
 from components.kubernetes.ingress_route import IngressRoute, IngressRouteArgs
 from components.kubernetes.namespace_isolation import NamespaceIsolation
 from netkit.model import Endpoint, PolicyPort
+from netkit.names import connection_id
 from netkit.spec import ServicePortSpec
 from tests.components.conftest import DEPLOYMENT, INGRESS, POLICY, SERVICE
 

@@ -122,6 +122,36 @@ def test_a_connection_to_an_undeclared_service_is_refused():
     )
 
 
+def test_a_connection_declared_twice_is_refused_with_the_fix():
+    def twice(c: dict[str, Any]) -> None:
+        c["netkit:kubernetes"]["connections"].append(
+            {"from": "shop-web/web", "to": "shop-api/api", "ports": ["8080/TCP"]}
+        )
+
+    assert _error(twice) == (
+        "Pulumi.dev.yaml: netkit:kubernetes.connections[2]: shop-web/web -> shop-api/api is "
+        "already declared in connections[0]; merge the ports into one entry"
+    )
+
+
+def test_connections_whose_policy_names_would_collide_are_refused():
+    # shop-web/web -> shop-api/api and shop/web-web -> shop-api/api are both named
+    # shop-web-web-to-shop-api-api: Pulumi would see one resource declared twice.
+    def collide(c: dict[str, Any]) -> None:
+        c["netkit:kubernetes"]["namespaces"].append(
+            {"name": "shop", "services": [{"name": "web-web", "ports": [{"port": 80}]}]}
+        )
+        c["netkit:kubernetes"]["connections"].append(
+            {"from": "shop/web-web", "to": "shop-api/api", "ports": ["8080/TCP"]}
+        )
+
+    assert _error(collide) == (
+        "Pulumi.dev.yaml: netkit:kubernetes.connections[2]: shop/web-web -> shop-api/api gets "
+        "the same policy names ('shop-web-web-to-shop-api-api') as connections[0] "
+        "(shop-web/web -> shop-api/api); rename a namespace or service so their names differ"
+    )
+
+
 def test_a_connection_on_a_port_the_service_does_not_serve_is_refused():
     message = _error(lambda c: c["netkit:kubernetes"]["connections"][0].update(ports=["9999/TCP"]))
     assert message.endswith(
