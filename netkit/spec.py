@@ -764,6 +764,13 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
     for key, value in config.items():
         namespace, _, name = key.partition(":")
         if namespace != PROJECT:
+            if name in StackSpec.model_fields:
+                # `infra:docker`: a stack key under another project's name would be
+                # ignored, and the stack would pass every check with nothing declared.
+                raise InvalidStackConfig(
+                    f"{source}: {key}: netkit reads its stack keys under {PROJECT}: "
+                    f"(the project name); rename it to {PROJECT}:{name}"
+                )
             continue
         if isinstance(value, str):
             with contextlib.suppress(json.JSONDecodeError):
@@ -785,11 +792,22 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` mapping of a stack file, with a clear error when it is unreadable."""
     if not path.is_file():
+        found = sorted(p.name for p in path.parent.glob("Pulumi.*.yaml"))
+        there = f"{', '.join(found)} in {path.parent}" if found else f"none in {path.parent}"
         raise InvalidStackConfig(
-            f"{path.name}: no such stack file; create it or pick another --stack"
+            f"{path.name}: no such stack file ({there}); create it, pick another --stack, "
+            "or give the project folder with --project-dir"
         )
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidStackConfig(
+            f"{path.name}: not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise InvalidStackConfig(f"{path.name}: cannot be read: {error.strerror}") from None
+    try:
+        document = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -810,7 +828,9 @@ def load_stack_file(path: Path) -> StackSpec:
 
 
 def stack_file(project_dir: Path, stack: str) -> Path:
-    return project_dir / f"Pulumi.{stack}.yaml"
+    """`Pulumi.<stack>.yaml`; for `org/stack` or `org/project/stack`, as Pulumi names
+    the file, only the stack's own name counts."""
+    return project_dir / f"Pulumi.{stack.rsplit('/', 1)[-1]}.yaml"
 
 
 __all__ = [

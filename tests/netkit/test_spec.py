@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netkit.errors import InvalidStackConfig
-from netkit.spec import load_stack_file, parse_stack_config
+from netkit.spec import load_stack_file, parse_stack_config, stack_file
 
 ROOT = Path(__file__).parents[2]
 DEV = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
@@ -278,3 +278,26 @@ def test_connection_ports_round_trip(port, protocol):
     spec = parse_stack_config(config, "Pulumi.dev.yaml")
     (parsed,) = spec.kubernetes.connections[0].ports
     assert (parsed.port, parsed.protocol) == (port, protocol.upper())
+
+
+def test_a_stack_file_that_is_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "Pulumi.latin1.yaml"
+    path.write_bytes(b'config:\n  netkit:docker:\n    image: "caf\xe9"\n')
+    with pytest.raises(InvalidStackConfig) as caught:
+        load_stack_file(path)
+    assert str(caught.value) == "Pulumi.latin1.yaml: not UTF-8 text (byte 40); save it as UTF-8"
+
+
+def test_stack_keys_under_another_project_name_are_refused_not_ignored():
+    config = {"infra:docker": DEV["netkit:docker"], "docker:host": "unix:///var/run/docker.sock"}
+    with pytest.raises(InvalidStackConfig) as caught:
+        parse_stack_config(config, "Pulumi.dev.yaml")
+    assert str(caught.value) == (
+        "Pulumi.dev.yaml: infra:docker: netkit reads its stack keys under netkit: (the project "
+        "name); rename it to netkit:docker"
+    )
+
+
+def test_an_org_qualified_stack_name_finds_the_stack_file():
+    assert stack_file(ROOT, "acme/dev") == ROOT / "Pulumi.dev.yaml"
+    assert stack_file(ROOT, "acme/netkit/dev") == ROOT / "Pulumi.dev.yaml"
