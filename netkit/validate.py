@@ -41,18 +41,35 @@ def _documents(path: Path) -> list[tuple[str, dict[str, Any]]]:
     return [(f"{path.name}#{i}", doc) for i, doc in enumerate(loaded) if isinstance(doc, dict)]
 
 
+def _check_version(version: str) -> None:
+    from kubernetes_validate import utils
+
+    versions = sorted(set(utils.all_versions()), key=lambda v: tuple(map(int, v.split("."))))
+    short = {v.rsplit(".", 1)[0] for v in versions}  # 1.31 stands for 1.31.0
+    if version not in versions and version not in short:
+        raise ManifestError(
+            f"--kubernetes-version {version!r}: no schemas for it; use one of "
+            f"{versions[0]} to {versions[-1]}"
+        )
+
+
 def validate_folder(folder: Path, version: str = DEFAULT_KUBERNETES_VERSION) -> ValidationReport:
     import kubernetes_validate  # heavy import, only when validating
 
+    if folder.is_file():
+        raise ManifestError(f"{folder}: a file; give the folder it was rendered to")
     if not folder.is_dir():
         raise ManifestError(f"{folder}: no such folder; give the folder manifests were rendered to")
+    _check_version(version)
     files = manifest_files(folder)
     if not files:
         raise ManifestError(f"{folder}: no manifests found; run `make up` to render them first")
     report = ValidationReport()
     for path in files:
         for where, doc in _documents(path):
-            label = f"{doc.get('kind', '?')} {doc.get('metadata', {}).get('name', '?')} ({where})"
+            metadata = doc.get("metadata")
+            name = metadata.get("name", "?") if isinstance(metadata, dict) else "?"
+            label = f"{doc.get('kind', '?')} {name} ({where})"
             try:
                 kubernetes_validate.validate(doc, version, strict=True)
             except kubernetes_validate.SchemaNotFoundError:

@@ -46,3 +46,24 @@ def test_an_unknown_field_fails_strict_validation(tmp_path, capsys):
 
 def test_a_folder_of_custom_resources_only_is_not_called_valid(tmp_path, capsys):
     assert main(["validate", str(_folder(tmp_path, INSTALLATION))]) == 1
+
+
+def test_a_kubernetes_version_without_schemas_is_one_line(tmp_path, capsys):
+    assert main(["validate", str(_folder(tmp_path, SERVICE)), "--kubernetes-version", "1.99"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("netkit: error: --kubernetes-version '1.99': no schemas for it; use one ")
+    assert main(["validate", str(_folder(tmp_path, SERVICE)), "--kubernetes-version", "1.31"]) == 0
+
+
+def test_a_file_given_for_the_folder_says_so(tmp_path, capsys):
+    folder = _folder(tmp_path, SERVICE)
+    assert main(["validate", str(folder / "m.yaml")]) == 2
+    assert capsys.readouterr().err == (
+        f"netkit: error: {folder / 'm.yaml'}: a file; give the folder it was rendered to\n"
+    )
+
+
+def test_an_object_with_empty_or_odd_metadata_is_validated_not_a_crash(tmp_path, capsys):
+    odd = {**SERVICE, "metadata": ["web"]}
+    assert main(["validate", str(_folder(tmp_path, odd))]) == 1
+    assert capsys.readouterr().out.startswith("invalid  Service ? (m.yaml#0): ")
