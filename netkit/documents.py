@@ -66,6 +66,11 @@ def read_documents(path: Path, error_type: type[NetkitError] = ManifestError) ->
         raise error_type(
             f"{path}, document {len(documents) + 1}: not valid YAML: {where}{problem}"
         ) from None
+    except RecursionError:
+        raise error_type(
+            f"{path}, document {len(documents) + 1}: a YAML alias (*name) refers to the "
+            "node that holds it; write the value out instead"
+        ) from None
     return documents
 
 

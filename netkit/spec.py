@@ -90,10 +90,14 @@ class SubnetSpec(Spec):
                 f"gateway {self.gateway!r} is outside subnet {self.subnet!r}; "
                 f"use an address inside it, e.g. '{next(subnet.hosts(), subnet[0])}'"
             )
-        if self.ip_range is not None and not ipaddress.ip_network(self.ip_range).subnet_of(
-            subnet  # type: ignore[arg-type]
+        ip_range = ipaddress.ip_network(self.ip_range) if self.ip_range is not None else None
+        if ip_range is not None and not (
+            ip_range.version == subnet.version and ip_range.subnet_of(subnet)  # type: ignore[arg-type]
         ):
-            raise InvalidValue(f"ipRange {self.ip_range!r} is not inside subnet {self.subnet!r}")
+            raise InvalidValue(
+                f"ipRange {self.ip_range!r} is not inside subnet {self.subnet!r}; "
+                "use a range inside it"
+            )
         return self
 
 

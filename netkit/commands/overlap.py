@@ -195,7 +195,7 @@ def parse_spaces_document(document: object, origin: str) -> list[AddressSpace]:
     for key in FILE_KEYS:
         entries = document.get(key) or []
         if not isinstance(entries, list):
-            raise InvalidValue(f"{key} of {origin}: expected a list, got {entries!r}")
+            raise InvalidValue(f"{origin}: {key}: expected a list, got {entries!r}")
         for index, entry in enumerate(entries):
             spaces.append(
                 _parse_entry(entry, f"{key}[{index}]", origin, reserved=key == "reserved")
@@ -204,7 +204,7 @@ def parse_spaces_document(document: object, origin: str) -> list[AddressSpace]:
 
 
 def _parse_entry(entry: object, where: str, origin: str, *, reserved: bool) -> AddressSpace:
-    at = f"{where} of {origin}"
+    at = f"{origin}: {where}"
     if not isinstance(entry, dict):
         raise InvalidValue(
             f"{at}: expected a mapping like {{name: x, layer: reserved, cidr: 10.0.0.0/8}}"
@@ -217,7 +217,10 @@ def _parse_entry(entry: object, where: str, origin: str, *, reserved: bool) -> A
     if not isinstance(name, str) or not name:
         raise InvalidValue(f"{at}.name: expected a non-empty name, got {name!r}")
     layer = Layer.RESERVED if reserved else _layer(entry.get("layer"), f"{at}.layer")
-    cidr = parse_cidr(entry.get("cidr"), field=f"{where}.cidr of {origin}")
+    try:
+        cidr = parse_cidr(entry.get("cidr"), field=f"{where}.cidr")
+    except InvalidValue as error:
+        raise InvalidValue(f"{origin}: {error}") from None
     source = entry.get("source", f"{origin}#{where}")
     if not isinstance(source, str):
         raise InvalidValue(f"{at}.source: expected a string, got {source!r}")

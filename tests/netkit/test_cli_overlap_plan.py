@@ -189,19 +189,18 @@ def test_overlap_of_manifests_without_netkit_manifests_is_a_clear_error(
     [
         (
             {"address_spaces": [{"name": "a", "layer": "docker bridge", "cidr": "10.0.0.1/24"}]},
-            "subnet '10.0.0.1/24' in address_spaces[0].cidr of {path}: host bits are set; "
+            "{path}: subnet '10.0.0.1/24' in address_spaces[0].cidr: host bits are set; "
             "did you mean '10.0.0.0/24'?",
         ),
         (
             {"address_spaces": [{"name": "a", "layer": "bridge", "cidr": "10.0.0.0/24"}]},
-            "address_spaces[0] of {path}.layer: unknown layer 'bridge'; expected one of "
+            "{path}: address_spaces[0].layer: unknown layer 'bridge'; expected one of "
             "['docker bridge', 'docker overlay', 'docker default pool', 'calico pool', "
             "'pod cidr', 'service cidr', 'node network', 'host route', 'reserved']",
         ),
         (
             {"reserved": [{"name": "vpn", "cidr": "10.8.0.0/16", "layer": "reserved"}]},
-            "reserved[0] of {path}: unknown key 'layer'; expected some of "
-            "['name', 'cidr', 'source']",
+            "{path}: reserved[0]: unknown key 'layer'; expected some of ['name', 'cidr', 'source']",
         ),
         (
             {"spaces": []},

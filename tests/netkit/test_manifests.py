@@ -187,6 +187,17 @@ def test_bad_yaml_names_the_document_line_and_column(tmp_path, monkeypatch):
     )
 
 
+def test_a_yaml_alias_inside_itself_is_one_line_not_a_recursion_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("loop.yaml").write_text("kind: Service\nmetadata: &m {name: [*m]}\n")
+    with pytest.raises(ManifestError) as error:
+        load_manifests([Path("loop.yaml")])
+    assert str(error.value) == (
+        "loop.yaml, document 1: a YAML alias (*name) refers to the node that holds it; "
+        "write the value out instead"
+    )
+
+
 def test_bad_json_names_the_line_and_column(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("bad.json").write_text('{"kind": "Pod",}')

@@ -51,6 +51,17 @@ def test_host_bits_in_a_subnet_suggest_the_network_address():
     )
 
 
+@pytest.mark.parametrize("ip_range", ["10.210.2.0/25", "fd00::/120"])
+def test_an_ip_range_outside_its_subnet_is_refused_even_of_the_other_family(ip_range):
+    message = _error(
+        lambda c: c["netkit:docker"]["bridges"][0]["subnets"][0].update(ipRange=ip_range)
+    )
+    assert message == (
+        f"Pulumi.dev.yaml: netkit:docker.bridges[0].subnets[0]: ipRange {ip_range!r} is not "
+        "inside subnet '10.210.1.0/24'; use a range inside it"
+    )
+
+
 def test_a_gateway_outside_its_subnet_is_refused():
     message = _error(
         lambda c: c["netkit:docker"]["bridges"][0]["subnets"][0].update(gateway="10.9.9.9")
