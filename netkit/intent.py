@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from netkit import shapes
 from netkit.cidr import parse_cidr
+from netkit.errors import InvalidValue
 from netkit.model import (
     AddressSpace,
     DeclaredConnection,
@@ -100,17 +102,27 @@ def _ports(values: list[str]) -> tuple[PolicyPort, ...]:
     return tuple(parse_port_spec(v) for v in values)
 
 
-def intent_from_props(props: Mapping[str, Any], source: str = "") -> StackIntent:
-    """Rebuild the intent from `stack_props` output (as the engine echoes it)."""
-    spaces: list[AddressSpace] = [
-        AddressSpace(
-            str(r["name"]),
-            Layer.RESERVED,
-            parse_cidr(r["cidr"], f"intent.reserved[{i}].cidr"),
-            source,
+def _port_texts(value: object, field: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidValue(
+            f"{field}: expected a list like ['8080/TCP'], got {shapes.describe(value)}"
         )
-        for i, r in enumerate(props.get("reserved") or [])
-    ]
+    return [str(port) for port in value]
+
+
+def intent_from_props(props: object, source: str = "") -> StackIntent:
+    """Rebuild the intent from `stack_props` output (as the engine echoes it). Raises
+    `InvalidValue` naming the field (`intent.reserved[0].cidr`) when it is malformed,
+    as a resource list written by hand may be."""
+    props = shapes.mapping(props, "intent")
+    spaces: list[AddressSpace] = []
+    for i, entry in enumerate(shapes.mappings(props.get("reserved"), "intent.reserved")):
+        at = f"intent.reserved[{i}]"
+        name = str(shapes.required(entry, "name", at))
+        cidr = parse_cidr(shapes.required(entry, "cidr", at), f"{at}.cidr")
+        spaces.append(AddressSpace(name, Layer.RESERVED, cidr, source))
     pod_cidr = parse_cidr(props["podCidr"], "intent.podCidr") if props.get("podCidr") else None
     if pod_cidr is not None:
         spaces.append(AddressSpace("pods", Layer.POD_CIDR, pod_cidr, source))
@@ -123,11 +135,17 @@ def intent_from_props(props: Mapping[str, Any], source: str = "") -> StackIntent
                 f"nodes-{index}", Layer.NODE, parse_cidr(cidr, f"intent.nodeCidrs[{index}]"), source
             )
         )
-    connections = tuple(
-        DeclaredConnection(_parse_endpoint(c["from"]), _parse_endpoint(c["to"]), _ports(c["ports"]))
-        for c in props.get("connections") or []
-    )
-    exp = props.get("exposure") or {}
+    connections: list[DeclaredConnection] = []
+    for i, entry in enumerate(shapes.mappings(props.get("connections"), "intent.connections")):
+        at = f"intent.connections[{i}]"
+        connections.append(
+            DeclaredConnection(
+                _parse_endpoint(str(shapes.required(entry, "from", at))),
+                _parse_endpoint(str(shapes.required(entry, "to", at))),
+                _ports(_port_texts(entry.get("ports"), f"{at}.ports")),
+            )
+        )
+    exp = shapes.mapping(props.get("exposure"), "intent.exposure")
     exposure = ExposurePolicy(
         allowed_service_types=frozenset(exp.get("serviceTypes") or ["ClusterIP", "Headless"]),
         allowed_external_ips=frozenset(exp.get("externalIPs") or []),
@@ -135,18 +153,22 @@ def intent_from_props(props: Mapping[str, Any], source: str = "") -> StackIntent
         require_overlay_encryption=bool(exp.get("overlayEncryption", False)),
         plaintext_hosts=frozenset(exp.get("plaintextHosts") or []),
     )
-    controller = props.get("ingressController") or {}
-    dns = props.get("dns") or {}
+    controller = shapes.mapping(props.get("ingressController"), "intent.ingressController")
+    dns = shapes.mapping(props.get("dns"), "intent.dns")
+    hosts = shapes.integer(props.get("dockerHosts"), "intent.dockerHosts")
     return StackIntent(
         address_spaces=tuple(spaces),
-        connections=connections,
+        connections=tuple(connections),
         exposure=exposure,
         pod_cidr=pod_cidr,
-        docker_hosts=int(props.get("dockerHosts") or 1),
+        docker_hosts=hosts or 1,
         dns_namespace=str(dns.get("namespace") or "kube-system"),
-        dns_labels=dict(dns.get("podLabels") or {"k8s-app": "kube-dns"}),
+        dns_labels=dict(
+            shapes.mapping(dns.get("podLabels"), "intent.dns.podLabels") or {"k8s-app": "kube-dns"}
+        ),
         ingress_controller_namespace=str(controller.get("namespace") or "ingress-nginx"),
         ingress_controller_labels=dict(
-            controller.get("podLabels") or {"app.kubernetes.io/name": "ingress-nginx"}
+            shapes.mapping(controller.get("podLabels"), "intent.ingressController.podLabels")
+            or {"app.kubernetes.io/name": "ingress-nginx"}
         ),
     )

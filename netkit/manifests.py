@@ -67,6 +67,7 @@ from netkit.model import (
     Workload,
     frozen_labels,
 )
+from netkit.shapes import describe as _describe
 
 __all__ = ["MANIFEST_SUFFIXES", "load_manifests", "load_yaml_documents", "model_from_objects"]
 
@@ -527,21 +528,6 @@ class _Reader:
             return parse_cidr(text, strict=False)
         except InvalidValue as error:
             self.fail(path, str(error).removeprefix("subnet "))
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {shown!r}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    return type(value).__name__
 
 
 # --------------------------------------------------------------------------- kinds

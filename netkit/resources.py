@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from netkit import shapes
 from netkit.cidr import parse_cidr, parse_ip
 from netkit.errors import InvalidValue, ManifestError
 from netkit.intent import STACK_TYPE, intent_from_props
@@ -106,10 +107,10 @@ def _is_unknown(value: Any) -> bool:
 
 
 def _labels(items: Any) -> dict[str, str]:
-    if isinstance(items, Mapping):
-        return {str(k): str(v) for k, v in items.items()}
+    if items is None or isinstance(items, Mapping):
+        return {str(k): str(v) for k, v in shapes.mapping(items, "labels").items()}
     result: dict[str, str] = {}
-    for item in items or []:
+    for item in shapes.mappings(items, "labels"):
         if isinstance(item, Mapping) and "label" in item:
             result[str(item["label"])] = str(item.get("value", ""))
     return result
@@ -141,10 +142,10 @@ class _Builder:
             name = res.name
         driver = str(inputs.get("driver") or "bridge")
         layer = Layer.DOCKER_OVERLAY if driver == "overlay" else Layer.DOCKER_BRIDGE
-        options = inputs.get("options") or {}
+        options = shapes.mapping(inputs.get("options"), "options")
         labels = _labels(inputs.get("labels"))
         subnets: list[AddressSpace] = []
-        for index, config in enumerate(inputs.get("ipamConfigs") or []):
+        for index, config in enumerate(shapes.mappings(inputs.get("ipamConfigs"), "ipamConfigs")):
             at = f"ipamConfigs[{index}]"
             subnet = config.get("subnet")
             if _is_unknown(subnet):
@@ -189,7 +190,7 @@ class _Builder:
             DockerAttachment(
                 network=str(n.get("name")), aliases=tuple(str(a) for a in n.get("aliases") or [])
             )
-            for n in inputs.get("networksAdvanced") or []
+            for n in shapes.mappings(inputs.get("networksAdvanced"), "networksAdvanced")
         )
         published = tuple(
             PublishedPort(
@@ -200,7 +201,7 @@ class _Builder:
                 host_ip=str(p.get("ip") or "0.0.0.0"),
                 protocol=str(p.get("protocol") or "tcp"),
             )
-            for i, p in enumerate(inputs.get("ports") or [])
+            for i, p in enumerate(shapes.mappings(inputs.get("ports"), "ports"))
         )
         self.containers.append(
             DockerContainer(
@@ -213,20 +214,23 @@ class _Builder:
         )
 
     def installation(self, res: ResourceLike) -> None:
-        spec = res.inputs.get("spec") or {}
-        network = spec.get("calicoNetwork") or {}
-        for index, pool in enumerate(network.get("ipPools") or []):
+        spec = shapes.mapping(res.inputs.get("spec"), "spec")
+        network = shapes.mapping(spec.get("calicoNetwork"), "spec.calicoNetwork")
+        pools = shapes.mappings(network.get("ipPools"), "spec.calicoNetwork.ipPools")
+        for index, pool in enumerate(pools):
             cidr = pool.get("cidr")
             if _is_unknown(cidr) or not cidr:
                 self.note_unknown(res, f"ipPools[{index}].cidr")
                 continue
             net = parse_cidr(cidr, f"spec.calicoNetwork.ipPools[{index}].cidr", strict=False)
-            block = pool.get("blockSize")
+            block = shapes.integer(
+                pool.get("blockSize"), f"spec.calicoNetwork.ipPools[{index}].blockSize"
+            )
             self.pools.append(
                 CalicoPool(
                     name=str(pool.get("name") or f"pool-{index}"),
                     cidr=net,
-                    block_size=int(block) if block else (26 if net.version == 4 else 122),
+                    block_size=block if block else (26 if net.version == 4 else 122),
                     encapsulation=str(pool.get("encapsulation") or "IPIP"),
                     nat_outgoing=str(pool.get("natOutgoing", "Enabled")) != "Disabled",
                     node_selector=str(pool.get("nodeSelector") or "all()"),
@@ -261,6 +265,11 @@ def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
         **dict.fromkeys(CHART_TYPES, builder.chart),
     }
     for res in resources:
+        if not isinstance(res.inputs, Mapping):
+            raise ManifestError(
+                f"{res.type} {res.name!r}: inputs: expected a mapping of properties, got "
+                f"{shapes.describe(res.inputs)}"
+            )
         if res.type in readers:
             try:
                 readers[res.type](res)

@@ -149,3 +149,74 @@ def test_a_pack_config_of_several_documents_is_refused(tmp_path):
     assert result.stderr == (
         f"netkit: error: {config}: holds 2 documents; a policy config is one mapping\n"
     )
+
+
+NETWORK = "docker:index/network:Network"
+CONTAINER = "docker:index/container:Container"
+INSTALLATION = "kubernetes:operator.tigera.io/v1:Installation"
+STACK = "netkit:stack:NetworkStack"
+
+
+@pytest.mark.parametrize(
+    ("type_", "inputs", "message"),
+    [
+        (
+            NETWORK,
+            "x",
+            f"{NETWORK} 'r': inputs: expected a mapping of properties, got the string 'x'",
+        ),
+        (
+            NETWORK,
+            {"ipamConfigs": ["10.0.0.0/24"]},
+            f"{NETWORK} 'r': ipamConfigs[0]: expected a mapping, got the string '10.0.0.0/24'",
+        ),
+        (
+            NETWORK,
+            {"options": "x"},
+            f"{NETWORK} 'r': options: expected a mapping, got the string 'x'",
+        ),
+        (NETWORK, {"labels": 5}, f"{NETWORK} 'r': labels: expected a list, got the number 5"),
+        (
+            CONTAINER,
+            {"networksAdvanced": ["a"]},
+            f"{CONTAINER} 'r': networksAdvanced[0]: expected a mapping, got the string 'a'",
+        ),
+        (
+            CONTAINER,
+            {"ports": [80]},
+            f"{CONTAINER} 'r': ports[0]: expected a mapping, got the number 80",
+        ),
+        (
+            INSTALLATION,
+            {"spec": {"calicoNetwork": {"ipPools": [{"cidr": "10.0.0.0/16", "blockSize": "big"}]}}},
+            f"{INSTALLATION} 'r': spec.calicoNetwork.ipPools[0].blockSize: expected a whole "
+            "number, got the string 'big'",
+        ),
+        (
+            STACK,
+            {"intent": {"reserved": [{"cidr": "10.8.0.0/16"}]}},
+            f"{STACK} 'r': intent.reserved[0].name: is missing",
+        ),
+        (
+            STACK,
+            {"intent": {"connections": [{"from": "a/b"}]}},
+            f"{STACK} 'r': intent.connections[0].to: is missing",
+        ),
+        (
+            STACK,
+            {"intent": {"exposure": "none"}},
+            f"{STACK} 'r': intent.exposure: expected a mapping, got the string 'none'",
+        ),
+        (
+            STACK,
+            {"intent": {"dockerHosts": "two"}},
+            f"{STACK} 'r': intent.dockerHosts: expected a whole number, got the string 'two'",
+        ),
+        (STACK, {"intent": [1]}, f"{STACK} 'r': intent: expected a mapping, got a list"),
+    ],
+)
+def test_a_resource_of_the_wrong_shape_is_named_not_a_traceback(tmp_path, type_, inputs, message):
+    resource = {"type": type_, "name": "r", "urn": "", "inputs": inputs}
+    result = netkit("check", str(_resources(tmp_path, resource)))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"netkit: error: {message}\n"
