@@ -66,10 +66,10 @@ def read_documents(path: Path, error_type: type[NetkitError] = ManifestError) ->
         raise error_type(
             f"{path}, document {len(documents) + 1}: not valid YAML: {where}{problem}"
         ) from None
-    except RecursionError:
+    except AliasCycle as cycle:
         raise error_type(
-            f"{path}, document {len(documents) + 1}: a YAML alias (*name) refers to the "
-            "node that holds it; write the value out instead"
+            f"{path}, document {len(documents) + 1}: {cycle}: a YAML alias (*name) refers to "
+            "the node that holds it; write the value out instead"
         ) from None
     return documents
 
@@ -91,27 +91,20 @@ def load_yaml_documents(text: str) -> Iterator[Any]:
         while loader.check_node():
             node = loader.get_node()
             fallback = SafeConstructor()  # per document: it caches what it builds
-            yield _construct(node, fallback)
+            yield _construct(node, fallback, set())
     finally:
         loader.dispose()
 
 
-def _construct(node: yaml.Node, fallback: SafeConstructor) -> Any:
+class AliasCycle(ValueError):
+    """A YAML alias inside the node it names: no finite value can hold it."""
+
+
+def _construct(node: yaml.Node, fallback: SafeConstructor, open_nodes: set[int]) -> Any:
+    """The value of `node`; `open_nodes` holds the collections being built around it."""
     tag = node.tag
     if tag == _TAG + "str":
         return node.value
-    if isinstance(node, yaml.MappingNode) and tag == _TAG + "map":
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
-                return fallback.construct_object(node, deep=True)
-            key = _construct(key_node, fallback)
-            if not isinstance(key, str | int | bool | None):
-                return fallback.construct_object(node, deep=True)
-            result[key] = _construct(value_node, fallback)
-        return result
-    if isinstance(node, yaml.SequenceNode) and tag == _TAG + "seq":
-        return [_construct(item, fallback) for item in node.value]
     if isinstance(node, yaml.ScalarNode):
         if tag == _TAG + "int":
             return fallback.construct_yaml_int(node)
@@ -119,4 +112,32 @@ def _construct(node: yaml.Node, fallback: SafeConstructor) -> Any:
             return fallback.construct_yaml_bool(node)
         if tag == _TAG + "null":
             return None
+        return fallback.construct_object(node, deep=True)
+    if not isinstance(node, yaml.CollectionNode):
+        return fallback.construct_object(node, deep=True)
+    if id(node) in open_nodes:
+        raise AliasCycle(f"line {node.start_mark.line + 1}")
+    open_nodes.add(id(node))
+    try:
+        return _construct_collection(node, fallback, open_nodes)
+    finally:
+        open_nodes.discard(id(node))
+
+
+def _construct_collection(
+    node: yaml.CollectionNode, fallback: SafeConstructor, open_nodes: set[int]
+) -> Any:
+    tag = node.tag
+    if isinstance(node, yaml.MappingNode) and tag == _TAG + "map":
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                return fallback.construct_object(node, deep=True)
+            key = _construct(key_node, fallback, open_nodes)
+            if not isinstance(key, str | int | bool | None):
+                return fallback.construct_object(node, deep=True)
+            result[key] = _construct(value_node, fallback, open_nodes)
+        return result
+    if isinstance(node, yaml.SequenceNode) and tag == _TAG + "seq":
+        return [_construct(item, fallback, open_nodes) for item in node.value]
     return fallback.construct_object(node, deep=True)

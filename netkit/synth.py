@@ -45,7 +45,7 @@ class ResourceRecord:
         }
 
 
-def _build_monitor(records: list[ResourceRecord], loops: set[Any]) -> Any:
+def _build_monitor(records: list[ResourceRecord]) -> Any:
     # Imported here: `netkit` must import without Pulumi installed.
     from pulumi.runtime import mocks, rpc
 
@@ -62,7 +62,7 @@ def _build_monitor(records: list[ResourceRecord], loops: set[Any]) -> Any:
     class RecordingMonitor(mocks.MockMonitor):
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
             response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-            _keep_worker_loop(loops)
+            _close_worker_loop()
             if request.type != STACK_ROOT_TYPE:
                 inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
                 records.append(
@@ -80,23 +80,24 @@ def _build_monitor(records: list[ResourceRecord], loops: set[Any]) -> Any:
     return RecordingMocks(), RecordingMonitor
 
 
-def _keep_worker_loop(loops: set[Any]) -> None:
-    """Remember the event loop Pulumi's mock monitor made for this worker thread.
+def _close_worker_loop() -> None:
+    """Close the event loop Pulumi's mock monitor made for this worker thread.
 
     The mocks run each registration on an executor thread and give that thread an
     event loop of its own, which nothing closes; collected at interpreter exit, after
     its selector's file descriptor is gone, it prints "Exception ignored ... Invalid
-    file descriptor: -1" with a traceback on stderr, after an otherwise clean run.
-    `record_resources` closes the loops it kept once the program has run.
+    file descriptor: -1" with a traceback on stderr, after an otherwise clean run. The
+    thread is reused by later registrations (and syntheses), so it is also left without
+    a loop, and the next registration makes a fresh one.
     """
     import asyncio
     import threading
 
     if threading.current_thread() is threading.main_thread():
         return
-    # None is made for the stack's own registration.
-    with contextlib.suppress(RuntimeError):
-        loops.add(asyncio.get_event_loop())
+    with contextlib.suppress(RuntimeError):  # none is made for the stack's registration
+        asyncio.get_event_loop().close()
+    asyncio.set_event_loop(None)
 
 
 def _config_values(config: dict[str, Any]) -> dict[str, str]:
@@ -126,7 +127,7 @@ def record_resources(
         import pulumi
         from pulumi.runtime import settings
 
-        mocks_impl, monitor_type = _build_monitor(records, worker_loops)
+        mocks_impl, monitor_type = _build_monitor(records)
         settings.ROOT.set(None)
         pulumi.runtime.set_mocks(
             mocks_impl,
@@ -138,12 +139,7 @@ def record_resources(
         pulumi.runtime.set_all_config(values)
         pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
 
-    worker_loops: set[Any] = set()
-    try:
-        _run_isolated(run)
-    finally:
-        for loop in worker_loops:
-            loop.close()
+    _run_isolated(run)
     # Registration order depends on asyncio scheduling; URN order is stable.
     return sorted(records, key=lambda record: record.urn)
 

@@ -193,7 +193,7 @@ def test_a_yaml_alias_inside_itself_is_one_line_not_a_recursion_error(tmp_path, 
     with pytest.raises(ManifestError) as error:
         load_manifests([Path("loop.yaml")])
     assert str(error.value) == (
-        "loop.yaml, document 1: a YAML alias (*name) refers to the node that holds it; "
+        "loop.yaml, document 1: line 2: a YAML alias (*name) refers to the node that holds it; "
         "write the value out instead"
     )
 
