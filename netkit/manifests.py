@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+from netkit import cni
 from netkit.cidr import parse_cidr
 from netkit.documents import (
     MANIFEST_SUFFIXES,
@@ -46,6 +47,7 @@ from netkit.documents import (
 )
 from netkit.errors import InvalidValue, ManifestError
 from netkit.model import (
+    CniInstall,
     ContainerPort,
     Ingress,
     IngressPath,
@@ -279,11 +281,20 @@ class _Builder:
         return NetworkModel(
             namespaces=tuple(self.namespaces.values()),
             workloads=workloads,
+            cni=tuple(_cni_agents(workloads)),
             services=tuple(self.services),
             ingresses=tuple(self.ingresses),
             network_policies=tuple(self.policies),
             notes=tuple(notes),
         )
+
+
+def _cni_agents(workloads: Iterable[Workload]) -> Iterator[CniInstall]:
+    """The CNI plugins whose agent DaemonSets are among the workloads."""
+    for workload in workloads:
+        plugin = cni.plugin_of_daemonset(workload.name) if workload.kind == "DaemonSet" else None
+        if plugin is not None:
+            yield cni.install(workload.name, plugin, workload.source)
 
 
 # --------------------------------------------------------------------------- owners

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from netkit import shapes
+from netkit import cni, shapes
 from netkit.cidr import parse_cidr, parse_ip
 from netkit.errors import InvalidValue, ManifestError
 from netkit.intent import STACK_TYPE, intent_from_props
@@ -41,9 +41,6 @@ CHART_TYPES = (
     "kubernetes:helm.sh/v3:Chart",
     "kubernetes:helm.sh/v3:Release",
 )
-# CNI plugins that enforce NetworkPolicy, by chart name fragment.
-ENFORCING_CNIS = {"tigera-operator": "calico", "calico": "calico", "cilium": "cilium"}
-NON_ENFORCING_CNIS = {"flannel": "flannel"}
 
 
 class ResourceLike(Protocol):
@@ -240,17 +237,12 @@ class _Builder:
             self.spaces.append(
                 AddressSpace(f"pool-{index}", Layer.CALICO_POOL, net, res.urn or res.name)
             )
-        self.cni.append(CniInstall(res.name, "calico", True, res.urn or res.name))
+        self.cni.append(cni.install(res.name, "calico", res.urn or res.name))
 
     def chart(self, res: ResourceLike) -> None:
-        chart = str(res.inputs.get("chart") or "")
-        for fragment, plugin in ENFORCING_CNIS.items():
-            if fragment in chart:
-                self.cni.append(CniInstall(res.name, plugin, True, res.urn or res.name))
-                return
-        for fragment, plugin in NON_ENFORCING_CNIS.items():
-            if fragment in chart:
-                self.cni.append(CniInstall(res.name, plugin, False, res.urn or res.name))
+        plugin = cni.plugin_of_chart(str(res.inputs.get("chart") or ""))
+        if plugin is not None:
+            self.cni.append(cni.install(res.name, plugin, res.urn or res.name))
 
 
 def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
@@ -307,7 +299,7 @@ def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
         docker_networks=tuple(builder.networks),
         docker_containers=tuple(builder.containers),
         calico_pools=tuple(builder.pools),
-        cni=tuple(builder.cni),
+        cni=tuple(builder.cni) + k8s_model.cni,
         unknown=tuple(builder.unknown) + k8s_model.unknown,
         **extra,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from netkit.model import CniInstall
+from netkit.cni import ENFORCES_NETWORK_POLICY
 from policies.rules.base import (
     Context,
     Level,
@@ -25,38 +25,15 @@ CNI_TYPES = (
 )
 NETWORK_TYPE = "docker:index/network:Network"
 
-# CNI agents as they appear in manifests (DaemonSet names), and whether they enforce policy.
-AGENTS = {
-    "calico-node": ("calico", True),
-    "cilium": ("cilium", True),
-    "canal": ("canal", True),
-    "kube-router": ("kube-router", True),
-    "antrea-agent": ("antrea", True),
-    "weave-net": ("weave", True),
-    "kube-flannel-ds": ("flannel", False),
-    "flannel": ("flannel", False),
-}
-ENFORCING = frozenset({"calico", "cilium", "canal", "kube-router", "antrea", "weave"})
-
-
-def _installed(context: Context) -> list[CniInstall]:
-    """CNI installs of the stack, and CNI agents found among the workloads."""
-    found = list(context.model.cni)
-    for workload in context.model.workloads:
-        if workload.kind == "DaemonSet" and workload.name in AGENTS:
-            plugin, enforces = AGENTS[workload.name]
-            found.append(CniInstall(workload.name, plugin, enforces, workload.source))
-    return found
-
 
 def _check_enforcement(context: Context, config: RuleConfig) -> Iterator[Violation]:
     policies = context.model.network_policies
     if not policies:
         return
     cluster = str(config.get("clusterCni") or "").lower()
-    if cluster in ENFORCING:
+    if ENFORCES_NETWORK_POLICY.get(cluster, False):
         return
-    installed = _installed(context)
+    installed = context.model.cni
     if any(install.enforces_network_policy for install in installed):
         return
     count = f"{len(policies)} NetworkPolic{'y' if len(policies) == 1 else 'ies'}"

@@ -88,6 +88,28 @@ def test_a_cni_agent_found_among_the_manifests_counts_as_installed():
     ]
 
 
+def test_every_enforcing_plugin_counts_whether_installed_by_chart_or_seen_running():
+    # One table (netkit.cni) for charts, agent DaemonSets and clusterCni: an Antrea or
+    # Canal chart installed by the program is as good as its agent seen in manifests.
+    for chart in ("antrea", "canal", "cilium", "oci://registry/charts/kube-router"):
+        installed = Resource("kubernetes:helm.sh/v4:Chart", chart, f"urn:{chart}", {"chart": chart})
+        assert messages(ENFORCEMENT, dev_model(_without_calico, [installed])) == [], chart
+    canal = dev_model(
+        _without_calico, [Resource("kubernetes:helm.sh/v4:Chart", "c", "u", {"chart": "canal"})]
+    )
+    assert [(i.plugin, i.enforces_network_policy) for i in canal.cni] == [("canal", True)]
+
+
+def test_agents_in_manifests_are_part_of_the_model_not_only_of_the_rule():
+    objects = [namespace("shop"), deployment("kube-system", "antrea-agent", kind="DaemonSet")]
+    [agent] = k8s(*objects).cni
+    assert (agent.name, agent.plugin, agent.enforces_network_policy) == (
+        "antrea-agent",
+        "antrea",
+        True,
+    )
+
+
 def test_a_stack_without_policies_needs_no_enforcing_cni():
     assert messages(ENFORCEMENT, k8s(namespace("shop"), deployment("shop", "web"))) == []
 
