@@ -30,7 +30,9 @@ from netkit.model import (
 )
 from netkit.ports import port_number
 
+# What the components write and this reader reads back: one definition for both.
 ICC_OPTION = "com.docker.network.bridge.enable_icc"
+ENCRYPTED_OPTION = "encrypted"
 ROLE_LABEL = "netkit.role"
 MULTI_HOST_LABEL = "netkit.multi-host"
 NETWORK_TYPE = "docker:index/network:Network"
@@ -173,7 +175,8 @@ class _Builder:
                 subnets=tuple(subnets),
                 internal=_truthy(inputs.get("internal")),
                 icc=str(options.get(ICC_OPTION, "true")).lower() != "false",
-                encrypted="encrypted" in options and str(options["encrypted"]).lower() != "false",
+                encrypted=ENCRYPTED_OPTION in options
+                and str(options[ENCRYPTED_OPTION]).lower() != "false",
                 attachable=_truthy(inputs.get("attachable")),
                 multi_host=_truthy(labels.get(MULTI_HOST_LABEL)),
                 role=labels.get(ROLE_LABEL, ""),

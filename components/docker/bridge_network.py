@@ -9,13 +9,13 @@ import pulumi
 import pulumi_docker as docker
 
 from components.docker.labels import network_labels
+from netkit.resources import ICC_OPTION
 from netkit.spec import BridgeSpec, SubnetSpec
 
 BridgeNetworkArgs = BridgeSpec
 """Inputs of `BridgeNetwork` (the same record as a `docker.bridges[]` entry)."""
 
 # Bridge driver options, as `docker network create -o` names them.
-ICC_OPTION = "com.docker.network.bridge.enable_icc"
 MTU_OPTION = "com.docker.network.driver.mtu"
 BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
 INTERNAL_BRIDGE_PREFIX = "nkint-"

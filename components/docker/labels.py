@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pulumi_docker as docker
 
-ROLE = "netkit.role"
-MULTI_HOST = "netkit.multi-host"
+from netkit.resources import MULTI_HOST_LABEL, ROLE_LABEL
+
+ROLE = ROLE_LABEL
+MULTI_HOST = MULTI_HOST_LABEL
 COMPONENT = "netkit.component"
 
 

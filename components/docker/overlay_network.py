@@ -10,6 +10,7 @@ import pulumi_docker as docker
 
 from components.docker.bridge_network import has_ipv6, ipam_configs
 from components.docker.labels import network_labels
+from netkit.resources import ENCRYPTED_OPTION
 from netkit.spec import OverlaySpec, SubnetSpec
 
 OverlayNetworkArgs = OverlaySpec
@@ -17,7 +18,6 @@ OverlayNetworkArgs = OverlaySpec
 
 VXLAN_OPTION = "com.docker.network.driver.overlay.vxlanid_list"
 """Overlay driver option holding the network's VXLAN ID."""
-ENCRYPTED_OPTION = "encrypted"
 """Overlay driver option that turns on IPsec between hosts (`docker network create -o encrypted`)."""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netkit.cni import ENFORCES_NETWORK_POLICY
+from netkit.resources import NETWORK_TYPE
 from policies.rules.base import (
     Context,
     Level,
@@ -23,7 +24,6 @@ CNI_TYPES = (
     "kubernetes:apps/v1:DaemonSet",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 )
-NETWORK_TYPE = "docker:index/network:Network"
 
 
 def _check_enforcement(context: Context, config: RuleConfig) -> Iterator[Violation]:

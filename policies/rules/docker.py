@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netkit.model import DockerNetwork
+from netkit.resources import CONTAINER_TYPE, ICC_OPTION, NETWORK_TYPE
 from policies.rules.base import (
     Context,
     Level,
@@ -20,9 +21,6 @@ from policies.rules.base import (
     strings,
 )
 
-NETWORK_TYPE = "docker:index/network:Network"
-CONTAINER_TYPE = "docker:index/container:Container"
-ICC_OPTION = "com.docker.network.bridge.enable_icc"
 PUBLIC_ADDRESSES = frozenset({"0.0.0.0", "::", "[::]", ""})
 
 

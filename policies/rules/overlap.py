@@ -16,6 +16,7 @@ from netkit.errors import NetkitError
 from netkit.model import AddressSpace, IPNetwork, Layer
 from netkit.overlap import Overlap, expected_nesting, find_overlaps
 from netkit.planner import SubnetRequest, plan_subnets
+from netkit.resources import INSTALLATION_TYPE, NETWORK_TYPE
 from policies.rules.base import (
     Context,
     Level,
@@ -26,9 +27,6 @@ from policies.rules.base import (
     config_cidr,
     listing,
 )
-
-NETWORK_TYPE = "docker:index/network:Network"
-INSTALLATION_TYPE = "kubernetes:operator.tigera.io/v1:Installation"
 
 RESERVED_RANGES: Mapping[str, Any] = {
     "type": "array",
