@@ -201,6 +201,11 @@ class _Builder:
                 f" got {_describe(obj)}"
             )
         kind = obj.get("kind")
+        if kind is None and isinstance(obj.get("config"), Mapping):
+            raise ManifestError(
+                f"{source}: a Pulumi stack file, not Kubernetes manifests; give its stack "
+                "with --stack NAME (netkit diff: stack:NAME)"
+            )
         if kind is None:
             raise ManifestError(f"{source}: kind is missing (a Kubernetes object needs one)")
         if not isinstance(kind, str):

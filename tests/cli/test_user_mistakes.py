@@ -220,3 +220,13 @@ def test_a_resource_of_the_wrong_shape_is_named_not_a_traceback(tmp_path, type_,
     result = netkit("check", str(_resources(tmp_path, resource)))
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"netkit: error: {message}\n"
+
+
+@pytest.mark.parametrize("command", ["check", "connlist"])
+def test_a_stack_file_given_as_manifests_points_at_stack(command):
+    result = netkit(command, "Pulumi.dev.yaml")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "netkit: error: Pulumi.dev.yaml, document 1: a Pulumi stack file, not Kubernetes "
+        "manifests; give its stack with --stack NAME (netkit diff: stack:NAME)\n"
+    )
