@@ -305,14 +305,13 @@ def config_cidr(value: object, field: str) -> IPNetwork:
     return parse_cidr(value, field=f"policy config {field}", strict=False)
 
 
-def string_list_option(description: str) -> dict[str, Any]:
-    """Schema of a rule option holding a list of strings, empty by default."""
-    return {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": [],
-        "description": description,
-    }
+def string_list_option(description: str, choices: Iterable[str] = ()) -> dict[str, Any]:
+    """Schema of a rule option holding a list of strings, empty by default; with
+    `choices`, each must be one of them (a typo is refused, not silently unmatched)."""
+    items: dict[str, Any] = {"type": "string"}
+    if choices:
+        items["enum"] = list(choices)
+    return {"type": "array", "items": items, "default": [], "description": description}
 
 
 def strings(config: RuleConfig, key: str) -> list[str]:

@@ -67,6 +67,7 @@ POLICY_ENFORCEMENT = Rule(
     config={
         "clusterCni": {
             "type": "string",
+            "enum": ["", *ENFORCES_NETWORK_POLICY],
             "default": "",
             "description": "The CNI the cluster already runs when the stack does not install "
             "one (calico, cilium, canal, kube-router, antrea, weave, flannel).",

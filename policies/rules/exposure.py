@@ -71,7 +71,8 @@ SERVICE_TYPE_RULE = Rule(
     config={
         "allowedTypes": string_list_option(
             "Service types allowed besides the stack spec's "
-            "exposure.serviceTypes (for manifests without a stack spec)."
+            "exposure.serviceTypes (for manifests without a stack spec).",
+            choices=("ClusterIP", "Headless", "NodePort", "LoadBalancer", "ExternalName"),
         )
     },
     watches=(SERVICE_TYPE,),

@@ -287,6 +287,16 @@ def test_a_rules_own_level_wins_over_all():
             "a required property",
         ),
         (
+            {"k8s-service-restrict-type": {"allowedTypes": ["Nodeport"]}},
+            "policy config: k8s-service-restrict-type.allowedTypes[0]: 'Nodeport' is not one of "
+            "['ClusterIP', 'Headless', 'NodePort', 'LoadBalancer', 'ExternalName']",
+        ),
+        (
+            {"k8s-cni-require-policy-enforcement": {"clusterCni": "cilum"}},
+            "policy config: k8s-cni-require-policy-enforcement.clusterCni: 'cilum' is not one of "
+            "['', 'calico', 'cilium', 'canal', 'kube-router', 'antrea', 'weave', 'flannel']",
+        ),
+        (
             ["advisory"],
             "policy config: expected a mapping of rule name to a level or to "
             'properties, like {"all": "advisory"}',
