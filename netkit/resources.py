@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from netkit import cni, shapes
+from netkit import calico, cni, shapes
 from netkit.cidr import parse_cidr, parse_ip
 from netkit.errors import InvalidValue, ManifestError
 from netkit.intent import STACK_TYPE, intent_from_props
@@ -230,7 +230,7 @@ class _Builder:
                 CalicoPool(
                     name=str(pool.get("name") or f"pool-{index}"),
                     cidr=net,
-                    block_size=block if block else (26 if net.version == 4 else 122),
+                    block_size=calico.block_size(net, block or None),
                     encapsulation=str(pool.get("encapsulation") or "IPIP"),
                     nat_outgoing=str(pool.get("natOutgoing", "Enabled")) != "Disabled",
                     node_selector=str(pool.get("nodeSelector") or "all()"),

@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from netkit import names
+from netkit import calico, names
 from netkit.cidr import parse_cidr, parse_ip
 from netkit.errors import InvalidStackConfig, InvalidValue, NetkitError
 from netkit.model import Endpoint, IPNetwork, PolicyPort
@@ -687,35 +687,17 @@ def _check_ingress(
 
 def calico_block_size(pool: IpPoolSpec) -> int:
     """The block size in force: the declared one, or Calico's default for the family."""
-    if pool.block_size is not None:
-        return pool.block_size
-    return 26 if ipaddress.ip_network(pool.cidr).version == 4 else 122
+    return calico.block_size(ipaddress.ip_network(pool.cidr), pool.block_size)
 
 
 def _check_pool(pool: IpPoolSpec, where: str) -> None:
     network: IPNetwork = ipaddress.ip_network(pool.cidr)
-    block = calico_block_size(pool)
-    low, high = (20, 32) if network.version == 4 else (116, 128)
-    if not low <= block <= high:
-        raise _Problem(
-            f"{where}.blockSize",
-            f"blockSize {block} for {pool.cidr}: Calico allows {low}-{high} for IPv{network.version}",
-        )
-    if block < network.prefixlen:
-        raise _Problem(
-            f"{where}.blockSize",
-            f"pool {pool.cidr} is smaller than one /{block} block; use a blockSize of at "
-            f"least {network.prefixlen} or a larger pool",
-        )
-    if network.is_link_local:
-        raise _Problem(
-            f"{where}.cidr", f"pool {pool.cidr} is link-local; Calico refuses link-local pools"
-        )
-    if network.version == 6 and pool.encapsulation.startswith("IPIP"):
-        raise _Problem(
-            f"{where}.encapsulation",
-            f"IPIP does not carry IPv6 ({pool.cidr}); use VXLAN, VXLANCrossSubnet or None",
-        )
+    problems = calico.pool_problems(
+        f"pool {pool.cidr}", network, calico_block_size(pool), pool.encapsulation
+    )
+    if problems:
+        field, message = problems[0]
+        raise _Problem(f"{where}.{field}", message)
 
 
 # --------------------------------------------------------------------------- loading

@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from netkit.calico import pool_problems
 from netkit.errors import NetkitError
 from netkit.model import AddressSpace, IPNetwork, Layer
 from netkit.overlap import Overlap, expected_nesting, find_overlaps
@@ -247,35 +248,9 @@ EXPLICIT_SUBNET = Rule(
 
 def _check_calico_pools(context: Context, config: RuleConfig) -> Iterator[Violation]:
     for pool in context.model.calico_pools:
-        net = pool.cidr
-        low, high = (20, 32) if net.version == 4 else (116, 128)
-        ref = ResourceRef.pool(pool)
-        if not low <= pool.block_size <= high:
-            yield Violation(
-                ref,
-                f"calico pool {pool.name!r} {net} has blockSize {pool.block_size}; Calico "
-                f"allows {low}-{high} for IPv{net.version}; use {26 if net.version == 4 else 122} "
-                "(Calico's default) unless nodes need more addresses each",
-            )
-        elif pool.block_size < net.prefixlen:
-            yield Violation(
-                ref,
-                f"calico pool {pool.name!r} {net} is smaller than one /{pool.block_size} block, "
-                f"so no node can get a block; use a blockSize of at least {net.prefixlen} "
-                "or a larger pool",
-            )
-        if net.is_link_local:
-            yield Violation(
-                ref,
-                f"calico pool {pool.name!r} {net} is link-local, which Calico refuses; "
-                "use a private range inside the pod CIDR",
-            )
-        if net.version == 6 and pool.encapsulation.upper().startswith("IPIP"):
-            yield Violation(
-                ref,
-                f"calico pool {pool.name!r} {net} uses {pool.encapsulation} encapsulation, "
-                "which cannot carry IPv6; use VXLAN, VXLANCrossSubnet or None",
-            )
+        label = f"calico pool {pool.name!r} {pool.cidr}"
+        for _field, message in pool_problems(label, pool.cidr, pool.block_size, pool.encapsulation):
+            yield Violation(ResourceRef.pool(pool), message)
 
 
 CALICO_POOL_VALID = Rule(

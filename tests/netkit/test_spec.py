@@ -183,19 +183,27 @@ def test_a_bridge_meant_for_several_hosts_suggests_an_overlay():
 
 
 def test_calico_rules_are_checked_before_apply():
+    # The same wording as the calico-ippool-require-valid-config rule (netkit.calico).
     pools = lambda c: c["netkit:kubernetes"]["calico"]["ipPools"]  # noqa: E731
-    assert _error(lambda c: pools(c)[0].update(blockSize=19)).endswith(
-        "blockSize 19 for 10.244.0.0/17: Calico allows 20-32 for IPv4"
+    where = "Pulumi.dev.yaml: netkit:kubernetes.calico.ipPools[0]"
+    assert _error(lambda c: pools(c)[0].update(blockSize=19)) == (
+        f"{where}.blockSize: pool 10.244.0.0/17 has blockSize 19; Calico allows 20-32 for IPv4; "
+        "use 26 (Calico's default) unless nodes need more addresses each"
     )
-    assert _error(lambda c: pools(c)[0].update(cidr="10.244.0.0/28")).endswith(
-        "pool 10.244.0.0/28 is smaller than one /26 block; use a blockSize of at least 28 or a larger pool"
+    assert _error(lambda c: pools(c)[0].update(cidr="10.244.0.0/28")) == (
+        f"{where}.blockSize: pool 10.244.0.0/28 is smaller than one /26 block, so no node can "
+        "get a block; use a blockSize of at least 28 or a larger pool"
     )
-    assert _error(lambda c: pools(c)[0].update(cidr="169.254.0.0/16")).endswith(
-        "pool 169.254.0.0/16 is link-local; Calico refuses link-local pools"
+    assert _error(lambda c: pools(c)[0].update(cidr="169.254.0.0/16")) == (
+        f"{where}.cidr: pool 169.254.0.0/16 is link-local, which Calico refuses; use a private "
+        "range inside the pod CIDR"
     )
     assert _error(
         lambda c: pools(c)[0].update(cidr="fd00::/48", blockSize=122, encapsulation="IPIP")
-    ).endswith("IPIP does not carry IPv6 (fd00::/48); use VXLAN, VXLANCrossSubnet or None")
+    ) == (
+        f"{where}.encapsulation: pool fd00::/48 uses IPIP encapsulation, which cannot carry "
+        "IPv6; use VXLAN, VXLANCrossSubnet or None"
+    )
     assert _error(
         lambda c: pools(c).extend([{"cidr": f"10.{i}.0.0/24"} for i in range(25)])
     ).endswith("Calico supports at most 25 IP pools")
