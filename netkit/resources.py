@@ -44,6 +44,21 @@ CHART_TYPES = (
     "kubernetes:helm.sh/v3:Release",
 )
 
+# The properties the readers below use, for the types whose
+# outputs are mostly unknown until the resource exists (`id`, `scope`, `networkDatas`,
+# ...). An unknown value elsewhere cannot change a rule's decision, so it must not hold
+# the rule back at preview, where a new or replaced resource has unknown outputs.
+READ_PROPERTIES = {
+    NETWORK_TYPE: frozenset(
+        {"name", "driver", "internal", "ipamConfigs", "options", "labels", "attachable"}
+    ),
+    CONTAINER_TYPE: frozenset({"name", "image", "networksAdvanced", "ports"}),
+}
+# Without these a Kubernetes object cannot be placed; the whole object waits for update.
+KUBERNETES_IDENTITY = frozenset(
+    {"kind", "apiVersion", "metadata", "metadata.name", "metadata.namespace"}
+)
+
 
 class ResourceLike(Protocol):
     """What the adapter needs of a resource (a `ResourceRecord` or the pack's view)."""

@@ -47,7 +47,12 @@ from pulumi_policy.proxy import (
 )
 
 from netkit.errors import NetkitError
-from netkit.resources import Resource, model_from_resources
+from netkit.resources import (
+    KUBERNETES_IDENTITY,
+    READ_PROPERTIES,
+    Resource,
+    model_from_resources,
+)
 from policies.registry import RULES, check_rule
 from policies.rules.base import UNKNOWN_MESSAGE, Context, Level, Rule
 
@@ -65,18 +70,6 @@ UNKNOWN_SENTINELS = frozenset(
 """How pulumi-policy represents a value unknown during preview."""
 
 SKIPPED_TYPES = ("pulumi:providers:", "pulumi:pulumi:Stack")
-# The properties the network model reads (netkit.resources), for the types whose
-# outputs are mostly unknown until the resource exists (`id`, `scope`, `networkDatas`,
-# ...). An unknown value elsewhere cannot change a rule's decision, so it must not hold
-# the rule back at preview, where a new or replaced resource has unknown outputs.
-_READ = {
-    "docker:index/network:Network": frozenset(
-        {"name", "driver", "internal", "ipamConfigs", "options", "labels", "attachable"}
-    ),
-    "docker:index/container:Container": frozenset({"name", "image", "networksAdvanced", "ports"}),
-}
-# Without these a Kubernetes object cannot be placed; the whole object waits for update.
-_IDENTITY = frozenset({"kind", "apiVersion", "metadata", "metadata.name", "metadata.namespace"})
 
 _LEVELS = {
     Level.ADVISORY: EnforcementLevel.ADVISORY,
@@ -134,11 +127,13 @@ def to_records(
             continue
         unknown: list[str] = []
         props = _plain(resource.props, "", unknown)
-        read = _READ.get(resource.resource_type)
+        read = READ_PROPERTIES.get(resource.resource_type)
         if read is not None:
             unknown = [path for path in unknown if re.split(r"[.\[]", path, maxsplit=1)[0] in read]
         notes.extend(f"{resource.resource_type} {resource.name!r}: {path}" for path in unknown)
-        if resource.resource_type.startswith("kubernetes:") and _IDENTITY.intersection(unknown):
+        if resource.resource_type.startswith("kubernetes:") and KUBERNETES_IDENTITY.intersection(
+            unknown
+        ):
             continue
         records.append(
             Resource(
