@@ -514,7 +514,8 @@ def check_cross_references(spec: StackSpec) -> None:
         if any(b.name == overlay.name for b in docker.bridges):
             raise _Problem(
                 f"docker.overlays[{index}].name",
-                f"network {overlay.name!r} is declared as a bridge too",
+                f"network {overlay.name!r} is declared as a bridge too; give the overlay a name "
+                "of its own",
             )
     _unique([c.name for c in docker.containers], "docker.containers", "container")
     networks = {b.name for b in docker.bridges} | {o.name for o in docker.overlays}
@@ -582,7 +583,8 @@ def check_cross_references(spec: StackSpec) -> None:
         if conn.source.cidr is not None and conn.destination.cidr is not None:
             raise _Problem(
                 f"kubernetes.connections[{c_index}]",
-                "one side of a connection must be in the cluster",
+                "one side of a connection must be in the cluster; name a namespace or a service "
+                "(namespace/service) on one side",
             )
         if conn.destination.workload is not None:
             _check_ports_served(conn, services, f"kubernetes.connections[{c_index}].ports")

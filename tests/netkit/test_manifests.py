@@ -302,6 +302,17 @@ def test_a_document_that_is_not_a_mapping_is_refused(tmp_path, monkeypatch):
             policy({"policyTypes": ["Inbound"]}),
             "spec.policyTypes[0]: 'Inbound' is not a policy type (Ingress or Egress)",
         ),
+        (
+            policy(
+                {
+                    "ingress": [
+                        {"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["fd00::/64"]}}]}
+                    ]
+                }
+            ),
+            "spec.ingress[0].from[0].ipBlock.except[0]: fd00::/64 is not in the same IP family "
+            "as the cidr 10.0.0.0/8",
+        ),
     ],
 )
 def test_a_malformed_network_policy_names_the_field(obj, message):
@@ -680,3 +691,13 @@ def test_the_fast_yaml_reader_reads_the_whole_corpus_like_safe_load_all():
     for file in files:
         text = file.read_text()
         assert list(load_yaml_documents(text)) == list(yaml.safe_load_all(text)), file
+
+
+def test_a_port_range_of_one_port_is_a_range_not_a_mistake():
+    [rule] = (
+        load_one(policy({"ingress": [{"ports": [{"port": 80, "endPort": 80}]}]}))
+        .network_policies[0]
+        .ingress
+    )
+    [port] = rule.ports
+    assert (port.port, port.end_port) == (80, 80)

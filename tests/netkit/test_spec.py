@@ -320,3 +320,73 @@ def test_stack_keys_under_another_project_name_are_refused_not_ignored():
 def test_an_org_qualified_stack_name_finds_the_stack_file():
     assert stack_file(ROOT, "acme/dev") == ROOT / "Pulumi.dev.yaml"
     assert stack_file(ROOT, "acme/netkit/dev") == ROOT / "Pulumi.dev.yaml"
+
+
+def _k8s(c: dict[str, Any]) -> Any:
+    return c["netkit:kubernetes"]
+
+
+def _docker(c: dict[str, Any]) -> Any:
+    return c["netkit:docker"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda c: _k8s(c)["ingresses"][0]["tls"][0]["hosts"].append("other.dev.example.com"),
+            "netkit:kubernetes.ingresses[0].tls[0].hosts: TLS host 'other.dev.example.com' has "
+            "no rule; add a rule for it or remove it",
+        ),
+        (
+            lambda c: _k8s(c)["ingresses"][0]["rules"][0]["paths"][0].update(port=9999),
+            "netkit:kubernetes.ingresses[0].rules[0].paths[0].port: service 'web' has no port "
+            "9999 (it has 8080)",
+        ),
+        (
+            lambda c: _docker(c)["containers"][0].update(
+                networks=[{"network": "netkit-dev-backend"}]
+            ),
+            "netkit:docker.containers[0].publish: container 'netkit-dev-web' publishes ports but "
+            "is only on internal networks; attach it to a non-internal network too",
+        ),
+        (
+            lambda c: _k8s(c)["connections"].append(
+                {"from": "10.0.0.0/8", "to": "192.168.0.0/16", "ports": ["80/TCP"]}
+            ),
+            "netkit:kubernetes.connections[2]: one side of a connection must be in the cluster; "
+            "name a namespace or a service (namespace/service) on one side",
+        ),
+        (
+            lambda c: _docker(c)["overlays"][0].update(name="netkit-dev-frontend"),
+            "netkit:docker.overlays[0].name: network 'netkit-dev-frontend' is declared as a "
+            "bridge too; give the overlay a name of its own",
+        ),
+        (
+            lambda c: _k8s(c)["connections"][0].update(to="nope/api"),
+            "netkit:kubernetes.connections[0].to: namespace 'nope' is not declared in "
+            "kubernetes.namespaces",
+        ),
+        (
+            lambda c: _docker(c)["bridges"][0]["subnets"].append({"subnet": "10.210.9.0/24"}),
+            "netkit:docker.bridges[0].subnets: at most one IPv4 and one IPv6 subnet per network",
+        ),
+        (
+            lambda c: _k8s(c)["connections"][0].update(ports=["8080/UDP"]),
+            "netkit:kubernetes.connections[0].ports: shop-api/api serves 8080/TCP, not 8080/UDP; "
+            "connect to a port the service declares",
+        ),
+    ],
+    ids=[
+        "tls-host-without-rule",
+        "ingress-port-not-served",
+        "publish-from-internal-only",
+        "both-sides-outside",
+        "overlay-named-as-bridge",
+        "undeclared-namespace",
+        "two-subnets-one-family",
+        "wrong-protocol",
+    ],
+)
+def test_cross_checks_name_the_key_and_the_fix(mutate, message):
+    assert _error(mutate) == f"Pulumi.dev.yaml: {message}"

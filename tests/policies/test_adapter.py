@@ -262,3 +262,13 @@ def test_outputs_unknown_until_a_network_exists_do_not_hold_its_rules_back():
     ).violations
 
     assert "10.8.1.0/24 is inside reserved 'corp-vpn'" in message
+
+
+def test_an_object_inside_a_list_resource_maps_to_the_list_resources_urn():
+    urns = {
+        "kubernetes:core/v1:List::bundle": "urn:pulumi:dev::netkit::kubernetes:core/v1:List::bundle"
+    }
+    assert (
+        urn_of("kubernetes:core/v1:List::bundle items[2]", urns)
+        == urns["kubernetes:core/v1:List::bundle"]
+    )

@@ -366,3 +366,9 @@ def test_a_value_unknown_at_preview_is_an_advisory_and_hides_guesses_about_that_
     ]
     # At update the value is known: the same resource without a subnet is a violation.
     assert [f.rule for f in run_rules(model)] == ["docker-network-require-explicit-subnet"]
+
+
+def test_remediate_is_read_as_mandatory_as_the_engine_does_for_stack_policies():
+    config = PackConfig.parse({"docker-network-require-icc-disabled": "remediate"})
+    [rule] = [r for r in RULES if r.name == "docker-network-require-icc-disabled"]
+    assert config.level(rule) is Level.MANDATORY
