@@ -337,6 +337,9 @@ def test_named_ports_resolve_on_the_destination_with_their_protocol():
     ) | UDP(53)
     assert reach.allowed("default/client[Deployment]", "default/other[Deployment]") == TCP(9090)
     assert reach.allowed("default/server[Deployment]", "default/client[Deployment]") == NONE
+    # The explanation reads the rules pair by pair; it must resolve names the same way.
+    explained = reach.explain("default/client[Deployment]", "default/server[Deployment]")
+    assert explained.allowed == TCP(8080) | UDP(53)
 
 
 def test_egress_named_ports_resolve_on_the_destination_and_never_on_an_address():
@@ -454,6 +457,39 @@ def test_the_ingress_controller_reaches_the_service_target_port_of_the_pods_behi
     )
     assert "{ingress-controller} => default/web[Deployment] : TCP 8080" in lines(m)
     assert not [line for line in lines(m) if line.startswith("{ingress-controller} => default/db")]
+
+
+def _routed(m: NetworkModel) -> list[str]:
+    return [line for line in lines(m) if line.startswith("{ingress-controller}")]
+
+
+def test_a_backend_port_may_name_the_services_target_port_as_netpol_analyzer_reads_it():
+    m = model(
+        deploy("web", ports=[{"containerPort": 8080}]),
+        service("web", {"app": "web"}, [{"port": 80, "targetPort": 8080}]),
+        ingress("web", {"number": 8080}),
+    )
+    assert _routed(m) == ["{ingress-controller} => default/web[Deployment] : TCP 8080"]
+
+
+def test_the_ingress_controller_speaks_tcp_only():
+    m = model(
+        deploy("dns", ports=[{"containerPort": 5353, "protocol": "UDP"}]),
+        service("dns", {"app": "dns"}, [{"port": 53, "targetPort": 5353, "protocol": "UDP"}]),
+        ingress("dns", {"number": 53}),
+    )
+    assert _routed(m) == []
+
+
+def test_a_service_routes_only_to_pods_of_its_own_namespace():
+    m = model(
+        namespace("other"),
+        deploy("web", ports=[{"containerPort": 8080}]),
+        deploy("web", ns="other", ports=[{"containerPort": 8080}]),
+        service("web", {"app": "web"}, [{"port": 80, "targetPort": 8080}]),
+        ingress("web", {"number": 80}),
+    )
+    assert _routed(m) == ["{ingress-controller} => default/web[Deployment] : TCP 8080"]
 
 
 def test_destination_ingress_policies_still_apply_to_the_ingress_controller():
