@@ -142,3 +142,16 @@ def test_a_multi_host_bridge_is_wrong_even_before_the_second_host_exists():
         "netkit.multi-host), but a bridge only connects containers on one host; use an overlay "
         "network (docker.overlays), encrypted if the traffic crosses an untrusted network"
     ]
+
+
+def test_an_overlay_meant_to_span_hosts_is_what_the_rule_asks_for():
+    def overlay_multi_host(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        if name == "netkit-dev":
+            inputs["intent"]["dockerHosts"] = 3
+        if name == "netkit-dev-mesh-network":
+            inputs["labels"].append({"label": "netkit.multi-host", "value": "true"})
+        return inputs
+
+    model = dev_model(overlay_multi_host)
+    assert [n.multi_host for n in model.docker_networks if n.driver == "overlay"] == [True]
+    assert messages(BRIDGES, model) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from tests.policies.conftest import (
@@ -113,6 +114,15 @@ def test_plaintext_hosts_can_be_allowed_in_the_config():
     config = {"allowPlaintextHosts": ["a.example.com", "api.example.com"]}
 
     assert messages(TLS, _tls_gaps(), config) == []
+
+
+def test_plaintext_hosts_the_stack_spec_allows_are_not_reported():
+    model = _tls_gaps()
+    allowed = replace(
+        model.exposure, plaintext_hosts=frozenset({"a.example.com", "api.example.com"})
+    )
+
+    assert messages(TLS, replace(model, exposure=allowed)) == []
 
 
 def _wild() -> Any:
