@@ -26,6 +26,8 @@ def test_bridge_is_internal_with_icc_by_default(declare):
         "com.docker.network.bridge.name": internal_bridge_name("backend"),
     }
     assert len(internal_bridge_name("a-much-longer-network-name")) <= 15
+    # A literal: the name must be the same in every process (the host firewall keys on it).
+    assert internal_bridge_name("backend") == "nkint-10e08a419"
     assert network.inputs["ipamConfigs"] == [{"subnet": "10.10.0.0/24"}]
     assert network.name == "backend-network"
     assert network.parent == declared.named("backend").urn
@@ -103,7 +105,8 @@ def test_overlay_vxlan_id_is_pinned_so_docker_reads_back_what_was_declared(decla
     network = declare(lambda: OverlayNetwork("mesh", args)).one(NETWORK)
     assert network.inputs["options"]["com.docker.network.driver.overlay.vxlanid_list"] == "5000"
     assert 4097 <= default_vxlan_id("anything") <= 16777215
-    assert default_vxlan_id("mesh") == default_vxlan_id("mesh") != default_vxlan_id("mesh2")
+    # A literal, not a second call: the ID must not change between runs or processes.
+    assert default_vxlan_id("mesh") == 1697915 != default_vxlan_id("mesh2")
 
 
 def test_bad_args_fail_before_any_resource_exists():
