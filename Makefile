@@ -21,7 +21,15 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
 export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install bytecode system toolchain docker stack up preview destroy recover test lint typecheck unit e2e bench reference
+# The dev stack is applied to the local cluster (scripts/cluster.sh); its kubeconfig
+# reaches the kubernetes provider through KUBECONFIG, so no machine path sits in the
+# stack file. Other stacks use the kubeconfig and context their stack file names.
+LOCAL_CLUSTER := $(filter dev,$(STACK))
+ifneq ($(LOCAL_CLUSTER),)
+export KUBECONFIG := $(shell scripts/cluster.sh kubeconfig)
+endif
+
+.PHONY: help install bytecode system toolchain docker stack up preview destroy recover test lint typecheck unit e2e bench reference cluster-toolchain cluster cluster-stop kubeconfig
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
@@ -45,6 +53,21 @@ bytecode: install
 toolchain:
 	@scripts/toolchain.sh --check || scripts/toolchain.sh
 
+# The local cluster's binaries, built from the Go module proxy (scripts/cluster-toolchain.sh).
+cluster-toolchain:
+	@scripts/cluster-toolchain.sh --check >/dev/null 2>&1 || scripts/cluster-toolchain.sh >/dev/null
+
+# Starts the local cluster unless it runs already; `make cluster-stop` stops it.
+cluster: install cluster-toolchain docker
+	@scripts/cluster.sh status >/dev/null 2>&1 || scripts/cluster.sh start
+
+cluster-stop:
+	scripts/cluster.sh stop
+
+# `export KUBECONFIG=$$(make -s kubeconfig)` points kubectl and clients at the local cluster.
+kubeconfig:
+	@scripts/cluster.sh kubeconfig
+
 docker:
 	scripts/docker-engine.sh
 	scripts/docker-image.sh
@@ -55,14 +78,14 @@ stack: install bytecode toolchain
 	@mkdir -p .pulumi-state
 	@pulumi stack select --create $(STACK) >/dev/null
 
-up: docker stack
+up: docker $(if $(LOCAL_CLUSTER),cluster) stack
 	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies
 	@if [ -d rendered/$(STACK) ]; then $(VENV)/bin/netkit validate rendered/$(STACK); fi
 
-preview: docker stack
+preview: docker $(if $(LOCAL_CLUSTER),cluster) stack
 	pulumi preview --stack $(STACK) --policy-pack policies
 
-destroy: stack
+destroy: $(if $(LOCAL_CLUSTER),cluster) stack
 	pulumi destroy --stack $(STACK) --yes --skip-preview
 
 # After an interrupted `make up`: import what Docker made, clear the stale lock.
@@ -82,7 +105,7 @@ unit: install system
 	$(PY) -m pytest -m "not e2e"
 
 # The real Pulumi engine and Docker engine, on stacks of their own (netkit-e2e-*).
-e2e: install bytecode toolchain docker
+e2e: install bytecode toolchain cluster-toolchain docker
 	$(PY) -m pytest -m e2e tests/e2e
 
 test: lint typecheck unit e2e

@@ -1,0 +1,13 @@
+# Serve every port in NETKIT_PORTS ("8080/TCP 53/UDP"): busybox httpd answers TCP
+# connections, netkit-probe answers UDP datagrams. Runs until it is stopped.
+set -eu
+for spec in ${NETKIT_PORTS:-8080/TCP}; do
+    port=${spec%/*}
+    case "${spec#*/}" in
+    TCP) busybox httpd -f -p "$port" -h /www & ;;
+    UDP) netkit-probe udp-serve "$port" & ;;
+    *) echo "netkit-serve: ${spec}: only TCP and UDP are served" >&2 ;;
+    esac
+done
+echo "netkit-serve: serving ${NETKIT_PORTS:-8080/TCP}"
+wait
