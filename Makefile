@@ -32,7 +32,8 @@ endif
 .PHONY: help install bytecode system toolchain docker stack up preview destroy recover test lint typecheck unit e2e bench reference cluster-toolchain cluster cluster-stop kubeconfig
 
 help:
-	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
+	@echo "make up       deploy the $(STACK) stack (real Docker engine; Kubernetes objects on the local cluster for dev)"
+	@echo "make kubeconfig  print the local cluster's kubeconfig; make cluster-stop stops the cluster"
 	@echo "make test     lint, type-check and run the test suite"
 	@echo "make preview  pulumi preview with the policy pack; make destroy removes the stack"
 	@echo "make bench    print the benchmarks"

@@ -108,6 +108,10 @@ class NetworkStack(pulumi.ComponentResource):
             provider = k8s.Provider(
                 f"{self._name}-k8s",
                 render_yaml_to_directory=render_directory(spec, stack),
+                # Not None: the SDK would fill it in from KUBECONFIG (which the Makefile
+                # exports for the local cluster), and the provider refuses a kubeconfig
+                # together with a render directory.
+                kubeconfig="",
                 opts=self._child(),
             )
         else:
@@ -124,7 +128,14 @@ class NetworkStack(pulumi.ComponentResource):
         for ns in k8s_spec.namespaces:
             namespace = k8s.core.v1.Namespace(
                 f"{ns.name}-namespace",
-                metadata={"name": ns.name, "labels": dict(ns.labels)},
+                metadata={
+                    "name": ns.name,
+                    "labels": dict(ns.labels),
+                    # Policies select namespaces by these labels: a label changed through
+                    # the API is put back by the next `up --refresh` instead of stopping
+                    # it with a server-side-apply conflict with the editor's field manager.
+                    "annotations": {"pulumi.com/patchForce": "true"},
+                },
                 opts=opts,
             )
             in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])

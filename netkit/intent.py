@@ -48,6 +48,7 @@ def stack_props(spec: StackSpec) -> dict[str, Any]:
         "podCidr": k8s.pod_cidr,
         "serviceCidr": k8s.service_cidr,
         "nodeCidrs": list(k8s.node_cidrs),
+        "clusterCni": k8s.cluster_cni or "",
         "dockerHosts": spec.docker.hosts,
         "dns": {"namespace": k8s.dns.namespace, "podLabels": dict(k8s.dns.pod_labels)},
         "ingressController": {
@@ -87,6 +88,8 @@ class StackIntent:
     dns_labels: Mapping[str, str]
     ingress_controller_namespace: str
     ingress_controller_labels: Mapping[str, str]
+    cluster_cni: str = ""
+    """The plugin the cluster already runs (`kubernetes.clusterCni`), if declared."""
 
 
 def _parse_endpoint(text: str) -> Endpoint:
@@ -171,4 +174,5 @@ def intent_from_props(props: object, source: str = "") -> StackIntent:
             shapes.mapping(controller.get("podLabels"), "intent.ingressController.podLabels")
             or {"app.kubernetes.io/name": "ingress-nginx"}
         ),
+        cluster_cni=str(props.get("clusterCni") or ""),
     )

@@ -301,6 +301,9 @@ def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
         except InvalidValue as error:
             raise ManifestError(f"{STACK_TYPE} {builder.intent_source!r}: {error}") from None
         spaces.extend(intent.address_spaces)
+        if intent.cluster_cni in cni.ENFORCES_NETWORK_POLICY:
+            # Declared in the stack file: running already, so no resource installs it.
+            builder.cni.append(cni.install("clusterCni", intent.cluster_cni, builder.intent_source))
         extra = {
             "connections": intent.connections,
             "exposure": intent.exposure,

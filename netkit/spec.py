@@ -428,6 +428,10 @@ class ExposureSpec(Spec):
     """Every overlay must be encrypted. Default: False (prod sets it)."""
 
 
+ClusterCni = Literal["calico", "cilium", "canal", "kube-router", "antrea", "weave", "flannel"]
+"""The plugins netkit.cni recognises (a test keeps the two lists equal)."""
+
+
 class KubernetesSpec(Spec):
     mode: Literal["render", "cluster"] = "render"
     """render: write manifests to `renderDirectory` (no cluster). cluster: apply to a cluster."""
@@ -447,6 +451,8 @@ class KubernetesSpec(Spec):
     """Node (host) networks, checked for overlap with everything else."""
     calico: CalicoSpec | None = None
     """Install Calico as CNI. Default: none (not managed by this stack)."""
+    cluster_cni: ClusterCni | None = None
+    """The CNI plugin the cluster already runs (not installed by this stack), e.g. kube-router on the local cluster; the CNI rule counts it. Default: none."""
     dns: DnsSpec = Field(default_factory=DnsSpec)
     """The cluster DNS that default-deny namespaces keep reaching."""
     ingress_controller: IngressControllerSpec = Field(default_factory=IngressControllerSpec)

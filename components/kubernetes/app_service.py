@@ -47,6 +47,16 @@ class AppService(pulumi.ComponentResource):
                             {
                                 "name": args.name,
                                 "image": args.image,
+                                # The declared ports, for an image that serves whatever it
+                                # is told to (the local cluster's server image does).
+                                "env": [
+                                    {
+                                        "name": "NETKIT_PORTS",
+                                        "value": " ".join(
+                                            f"{p.port}/{p.protocol}" for p in args.ports
+                                        ),
+                                    }
+                                ],
                                 "ports": [
                                     {
                                         "name": p.name,

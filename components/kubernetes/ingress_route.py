@@ -59,7 +59,14 @@ class IngressRoute(pulumi.ComponentResource):
         }
         k8s.networking.v1.Ingress(
             f"{name}-ingress",
-            metadata={"name": args.name, "namespace": args.namespace},
+            metadata={
+                "name": args.name,
+                "namespace": args.namespace,
+                # The provider would otherwise wait (10 minutes, then fail) for the
+                # controller to publish an address, which a cluster without one (the
+                # local cluster) or a controller that does not publish never does.
+                "annotations": {"pulumi.com/skipAwait": "true"},
+            },
             spec=ingress_spec,
             opts=child,
         )

@@ -53,8 +53,8 @@ def _check_enforcement(context: Context, config: RuleConfig) -> Iterator[Violati
         ResourceRef.stack(),
         f"the stack declares {count} but installs no CNI that enforces them{named}: without "
         "one they are accepted and silently ignored; install Calico (kubernetes.calico in the "
-        "stack file), or set clusterCni in this rule's config to the plugin the cluster "
-        "already runs (calico, cilium, ...)",
+        "stack file), or name the plugin the cluster already runs (calico, kube-router, ...) "
+        "in kubernetes.clusterCni of the stack file or clusterCni of this rule's config",
     )
 
 

@@ -18,14 +18,12 @@ def test_synth_json_lists_every_layer_of_the_dev_stack(capsys):
     assert {
         "docker:index/network:Network",
         "docker:index/container:Container",
-        "kubernetes:operator.tigera.io/v1:Installation",
         "kubernetes:core/v1:Service",
         "kubernetes:networking.k8s.io/v1:Ingress",
         "kubernetes:networking.k8s.io/v1:NetworkPolicy",
         "kubernetes:apps/v1:Deployment",
         "netkit:docker:BridgeNetwork",
         "netkit:docker:OverlayNetwork",
-        "netkit:kubernetes:CalicoInstall",
         "netkit:stack:NetworkStack",
     } <= types
     drivers = sorted(

@@ -2,8 +2,9 @@
 
 The tests run stacks of their own in a temp project with a temp `file://` backend:
 `e2e` (Docker names `netkit-e2e-*`, bridges in 10.215.0.0/16, the overlay in
-10.216.0.0/16) and `e2ekill` (`netkit-e2ekill-*`, 10.217 and 10.218), so they never touch
-a user's `make up` (`netkit-dev-*`, 10.210 and 10.211). Whatever they leave behind, even
+10.216.0.0/16), `e2ekill` (`netkit-e2ekill-*`, 10.217 and 10.218) and `e2ek8s` (10.221 and
+10.222, Kubernetes namespaces `e2ek8s-shop-*` on the local cluster), so they never touch
+a user's `make up` (`netkit-dev-*`, 10.210 and 10.211, namespaces `shop-*`). Whatever they leave behind, even
 after a crash, is removed at the end of the session (and at the start of the next).
 """
 
@@ -25,7 +26,12 @@ from tests.e2e.harness import (
 
 PREFIX = "netkit-e2e"
 """Every Docker name the e2e stacks use starts with it."""
-ADDRESS_PLAN = {"e2e": (215, 216), "e2ekill": (217, 218), "e2eattrs": (219, 220)}
+ADDRESS_PLAN = {
+    "e2e": (215, 216),
+    "e2ekill": (217, 218),
+    "e2eattrs": (219, 220),
+    "e2ek8s": (221, 222),
+}
 """Stack -> second octets of its bridges' and its overlay's 10.x.0.0/16."""
 
 

@@ -33,6 +33,8 @@ STATE_OPTIONS = "?metadata=skip"
 """The Makefile's file-backend options (no metadata files: see the Makefile)."""
 # Pulumi.dev.yaml's address plan: bridges in 10.210.0.0/16, overlays in 10.211.0.0/16.
 DEV_BRIDGE_NET, DEV_OVERLAY_NET = "10.210.", "10.211."
+DEV_NAMESPACE_PREFIX = "shop-"
+"""Every Kubernetes namespace of Pulumi.dev.yaml starts with it."""
 
 
 PRINT_ENV = ("--eval", "_netkit-env: ; @env -0", "_netkit-env")
@@ -94,16 +96,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def derive_stack(name: str, bridge_octet: int, overlay_octet: int, host_port: int) -> str:
+def derive_stack(
+    name: str, bridge_octet: int, overlay_octet: int, host_port: int, *, cluster: bool = False
+) -> str:
     """`Pulumi.dev.yaml` moved out of dev's way, as the text of `Pulumi.<name>.yaml`.
 
     Docker names `netkit-dev-*` become `netkit-<name>-*`, bridges move from 10.210.x to
     10.<bridge_octet>.x and overlays from 10.211.x to 10.<overlay_octet>.x, published host
-    ports move to `host_port`, and the encryption salt is dropped (`pulumi stack init`
-    writes the new stack's own).
+    ports move to `host_port`, Kubernetes namespaces `shop-*` become `<name>-shop-*`, and
+    the encryption salt is dropped (`pulumi stack init` writes the new stack's own).
+    Unless `cluster`, the Kubernetes half is rendered to files instead of applied to the
+    local cluster, so a test of the Docker half needs no cluster.
     """
     document = yaml.safe_load(DEV_STACK_FILE.read_text(encoding="utf-8"))
     document.pop("encryptionsalt", None)
+    if not cluster:
+        document["config"]["netkit:kubernetes"]["mode"] = "render"
 
     def move(value: Any) -> Any:
         if isinstance(value, dict):
@@ -117,6 +125,7 @@ def derive_stack(name: str, bridge_octet: int, overlay_octet: int, host_port: in
                 value.replace(DEV_PREFIX, f"netkit-{name}-")
                 .replace(DEV_BRIDGE_NET, f"10.{bridge_octet}.")
                 .replace(DEV_OVERLAY_NET, f"10.{overlay_octet}.")
+                .replace(DEV_NAMESPACE_PREFIX, f"{name}-{DEV_NAMESPACE_PREFIX}")
             )
         return value
 
@@ -203,9 +212,13 @@ class Project:
             timeout=300,
         )
 
-    def new_stack(self, name: str, bridge_octet: int, overlay_octet: int) -> Stack:
+    def new_stack(
+        self, name: str, bridge_octet: int, overlay_octet: int, *, cluster: bool = False
+    ) -> Stack:
         path = self.root / f"Pulumi.{name}.yaml"
-        path.write_text(derive_stack(name, bridge_octet, overlay_octet, free_port()))
+        path.write_text(
+            derive_stack(name, bridge_octet, overlay_octet, free_port(), cluster=cluster)
+        )
         init = self.pulumi("stack", "init", name)
         assert init.returncode == 0, init.stdout
         return Stack(name, path, f"netkit-{name}-")

@@ -184,7 +184,13 @@ def test_a_bridge_meant_for_several_hosts_suggests_an_overlay():
 
 def test_calico_rules_are_checked_before_apply():
     # The same wording as the calico-ippool-require-valid-config rule (netkit.calico).
-    pools = lambda c: c["netkit:kubernetes"]["calico"]["ipPools"]  # noqa: E731
+    def pools(config: dict[str, Any]) -> list[dict[str, Any]]:
+        # Staging and prod install Calico; dev's pool plan is the one they would use.
+        calico = config["netkit:kubernetes"].setdefault(
+            "calico", {"ipPools": [{"cidr": "10.244.0.0/17", "blockSize": 26}]}
+        )
+        return calico["ipPools"]
+
     where = "Pulumi.dev.yaml: netkit:kubernetes.calico.ipPools[0]"
     assert _error(lambda c: pools(c)[0].update(blockSize=19)) == (
         f"{where}.blockSize: pool 10.244.0.0/17 has blockSize 19; Calico allows 20-32 for IPv4; "
@@ -390,3 +396,20 @@ def _docker(c: dict[str, Any]) -> Any:
 )
 def test_cross_checks_name_the_key_and_the_fix(mutate, message):
     assert _error(mutate) == f"Pulumi.dev.yaml: {message}"
+
+
+def test_the_clusters_own_cni_is_one_netkit_recognises():
+    message = _error(lambda c: c["netkit:kubernetes"].update(clusterCni="kuberouter"))
+    assert message.startswith(
+        "Pulumi.dev.yaml: netkit:kubernetes.clusterCni: 'kuberouter': Input should be "
+    )
+    assert "'kube-router'" in message
+
+
+def test_the_cluster_cni_choices_are_the_cni_table():
+    from typing import get_args
+
+    from netkit.cni import ENFORCES_NETWORK_POLICY
+    from netkit.spec import ClusterCni
+
+    assert set(get_args(ClusterCni)) == set(ENFORCES_NETWORK_POLICY)

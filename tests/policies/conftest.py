@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from netkit.manifests import model_from_objects
 from netkit.model import NetworkModel
@@ -24,16 +27,35 @@ Manifest = dict[str, Any]
 Edit = Callable[[str, dict[str, Any]], dict[str, Any] | None]
 
 
+CALICO = {
+    "ipPools": [{"cidr": "10.244.0.0/17", "blockSize": 26, "encapsulation": "VXLANCrossSubnet"}]
+}
+"""The Calico section the Calico rules' tests add to the dev stack (staging and prod
+install Calico; dev runs on the local cluster, whose enforcer is kube-router)."""
+
+
 @functools.cache
-def dev_records() -> tuple[ResourceRecord, ...]:
-    """The dev stack as `netkit synth` records it (synthesized once per session)."""
-    return tuple(synthesize("dev", ROOT))
+def dev_records(calico: bool = False) -> tuple[ResourceRecord, ...]:
+    """The dev stack as `netkit synth` records it (synthesized once per session), with
+    `calico`: installing Calico (`netkit-dev-calico-installation`) instead of declaring
+    kube-router as the cluster's CNI."""
+    if not calico:
+        return tuple(synthesize("dev", ROOT))
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    kubernetes = document["config"]["netkit:kubernetes"]
+    kubernetes.pop("clusterCni")
+    kubernetes["calico"] = CALICO
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
+        return tuple(synthesize("dev", Path(folder)))
 
 
-def dev_resources(edit: Edit | None = None, extra: Sequence[Resource] = ()) -> list[Resource]:
+def dev_resources(
+    edit: Edit | None = None, extra: Sequence[Resource] = (), *, calico: bool = False
+) -> list[Resource]:
     """The dev stack's resources; `edit(name, inputs)` may change a copy or drop it (None)."""
     resources: list[Resource] = []
-    for record in dev_records():
+    for record in dev_records(calico):
         inputs: dict[str, Any] | None = copy.deepcopy(record.inputs)
         if edit is not None and inputs is not None:
             inputs = edit(record.name, inputs)
@@ -42,8 +64,10 @@ def dev_resources(edit: Edit | None = None, extra: Sequence[Resource] = ()) -> l
     return [*resources, *extra]
 
 
-def dev_model(edit: Edit | None = None, extra: Sequence[Resource] = ()) -> NetworkModel:
-    return model_from_resources(dev_resources(edit, extra))
+def dev_model(
+    edit: Edit | None = None, extra: Sequence[Resource] = (), *, calico: bool = False
+) -> NetworkModel:
+    return model_from_resources(dev_resources(edit, extra, calico=calico))
 
 
 def findings(

@@ -19,32 +19,35 @@ ENFORCEMENT = "k8s-cni-require-policy-enforcement"
 BRIDGES = "docker-network-disallow-bridge-across-hosts"
 
 
-def _without_calico(name: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
-    return None if name == "netkit-dev-calico-installation" else inputs
+def _without_cni(name: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """The dev stack without its declared enforcer (kubernetes.clusterCni: kube-router)."""
+    if "intent" in inputs:
+        inputs["intent"]["clusterCni"] = ""
+    return inputs
 
 
 NO_CNI = (
     "the stack declares 11 NetworkPolicies but installs no CNI that enforces them: without one "
     "they are accepted and silently ignored; install Calico (kubernetes.calico in the stack "
-    "file), or set clusterCni in this rule's config to the plugin the cluster already runs "
-    "(calico, cilium, ...)"
+    "file), or name the plugin the cluster already runs (calico, kube-router, ...) in "
+    "kubernetes.clusterCni of the stack file or clusterCni of this rule's config"
 )
 
 
-def test_the_dev_stack_installs_calico_and_uses_no_bridge_across_hosts():
+def test_the_dev_stack_has_an_enforcing_cni_and_uses_no_bridge_across_hosts():
     assert messages(ENFORCEMENT, dev_model()) == []
     assert messages(BRIDGES, dev_model()) == []
 
 
 def test_policies_without_any_cni_install_are_reported_against_the_stack():
-    [finding] = findings(ENFORCEMENT, dev_model(_without_calico))
+    [finding] = findings(ENFORCEMENT, dev_model(_without_cni))
 
     assert finding.resource.describe() == "Stack"
     assert finding.message == NO_CNI
 
 
 def test_the_clusters_own_cni_can_be_named_in_the_config():
-    model = dev_model(_without_calico)
+    model = dev_model(_without_cni)
 
     assert messages(ENFORCEMENT, model, {"clusterCni": "cilium"}) == []
     assert messages(ENFORCEMENT, model, {"clusterCni": "flannel"}) == [
@@ -62,7 +65,7 @@ def test_flannel_alone_does_not_enforce_policies():
         {"chart": "flannel"},
     )
 
-    [finding] = findings(ENFORCEMENT, dev_model(_without_calico, [flannel]))
+    [finding] = findings(ENFORCEMENT, dev_model(_without_cni, [flannel]))
 
     assert finding.resource.describe() == "CniInstall flannel"
     assert finding.resource.source == flannel.urn
@@ -93,9 +96,9 @@ def test_every_enforcing_plugin_counts_whether_installed_by_chart_or_seen_runnin
     # Canal chart installed by the program is as good as its agent seen in manifests.
     for chart in ("antrea", "canal", "cilium", "oci://registry/charts/kube-router"):
         installed = Resource("kubernetes:helm.sh/v4:Chart", chart, f"urn:{chart}", {"chart": chart})
-        assert messages(ENFORCEMENT, dev_model(_without_calico, [installed])) == [], chart
+        assert messages(ENFORCEMENT, dev_model(_without_cni, [installed])) == [], chart
     canal = dev_model(
-        _without_calico, [Resource("kubernetes:helm.sh/v4:Chart", "c", "u", {"chart": "canal"})]
+        _without_cni, [Resource("kubernetes:helm.sh/v4:Chart", "c", "u", {"chart": "canal"})]
     )
     assert [(i.plugin, i.enforces_network_policy) for i in canal.cni] == [("canal", True)]
 
@@ -155,3 +158,24 @@ def test_an_overlay_meant_to_span_hosts_is_what_the_rule_asks_for():
     model = dev_model(overlay_multi_host)
     assert [n.multi_host for n in model.docker_networks if n.driver == "overlay"] == [True]
     assert messages(BRIDGES, model) == []
+
+
+def _with_cluster_cni(plugin: str | None) -> Any:
+    def edit(name: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+        if "intent" in inputs:
+            inputs["intent"]["clusterCni"] = plugin or ""
+        return inputs
+
+    return edit
+
+
+def test_the_dev_stack_declares_kube_router_as_the_clusters_enforcer():
+    assert messages(ENFORCEMENT, dev_model()) == []
+    [install] = [i for i in dev_model().cni if i.name == "clusterCni"]
+    assert (install.plugin, install.enforces_network_policy) == ("kube-router", True)
+
+
+def test_a_declared_cluster_cni_that_does_not_enforce_is_reported():
+    [finding] = findings(ENFORCEMENT, dev_model(_with_cluster_cni("flannel")))
+    assert finding.resource.describe() == "CniInstall clusterCni"
+    assert "its CNI is Flannel alone" in finding.message

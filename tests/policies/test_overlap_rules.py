@@ -77,7 +77,7 @@ def test_two_bridges_sharing_addresses_suggest_the_next_free_range():
 
 
 def test_a_calico_pool_inside_the_pod_cidr_is_expected_but_one_over_the_service_cidr_is_not():
-    model = dev_model(_pools({"cidr": "10.96.0.0/16", "blockSize": 26}))
+    model = dev_model(_pools({"cidr": "10.96.0.0/16", "blockSize": 26}), calico=True)
 
     assert messages(OVERLAP, model) == [
         "calico pool 'pool-0' 10.96.0.0/16 is inside service cidr 'services' 10.96.0.0/12: the "
@@ -164,8 +164,8 @@ def test_the_default_pools_follow_the_daemons_configuration():
 
 
 def test_the_dev_calico_pool_is_valid_and_inside_the_pod_cidr():
-    assert messages(CALICO, dev_model()) == []
-    assert messages(IN_POD_CIDR, dev_model()) == []
+    assert messages(CALICO, dev_model(calico=True)) == []
+    assert messages(IN_POD_CIDR, dev_model(calico=True)) == []
 
 
 def test_calico_pool_mistakes_are_each_named():
@@ -175,7 +175,8 @@ def test_calico_pool_mistakes_are_each_named():
             {"cidr": "10.244.1.0/28", "blockSize": 26},
             {"cidr": "169.254.0.0/16", "blockSize": 26},
             {"cidr": "fd00:10:244::/64", "blockSize": 122, "encapsulation": "IPIP"},
-        )
+        ),
+        calico=True,
     )
 
     assert messages(CALICO, model) == [
@@ -191,7 +192,7 @@ def test_calico_pool_mistakes_are_each_named():
 
 
 def test_a_calico_pool_outside_the_pod_cidr_is_named():
-    model = dev_model(_pools({"cidr": "10.245.0.0/17", "blockSize": 26}))
+    model = dev_model(_pools({"cidr": "10.245.0.0/17", "blockSize": 26}), calico=True)
 
     assert messages(IN_POD_CIDR, model) == [
         "calico pool 'pool-0' 10.245.0.0/17 is outside the pod CIDR 10.244.0.0/16: pods would "
@@ -200,7 +201,7 @@ def test_a_calico_pool_outside_the_pod_cidr_is_named():
 
 
 def test_the_pod_cidr_can_come_from_the_config_when_the_stack_gives_none():
-    model = dev_model(_pools({"cidr": "10.245.0.0/17", "blockSize": 26}))
+    model = dev_model(_pools({"cidr": "10.245.0.0/17", "blockSize": 26}), calico=True)
 
     assert messages(IN_POD_CIDR, model, {"podCidr": "10.245.0.0/16"}) == []
 

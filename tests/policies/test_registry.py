@@ -34,7 +34,8 @@ def _edit(target: str, change: Callable[[dict[str, Any]], None]) -> Callable[[],
                 change(inputs)
             return inputs
 
-        return dev_model(edit)
+        # The Calico rules need the stack to install Calico (dev declares kube-router).
+        return dev_model(edit, calico="calico" in target)
 
     return build
 
@@ -175,7 +176,7 @@ VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
         {},
     ),
     "docker-network-require-overlay-encryption": (dev_model, {"requireEncryption": True}),
-    "k8s-cni-require-policy-enforcement": (_drop("netkit-dev-calico-installation"), {}),
+    "k8s-cni-require-policy-enforcement": (_edit("netkit-dev", _intent(_set(clusterCni=""))), {}),
     "docker-network-disallow-bridge-across-hosts": (
         _edit(
             "netkit-dev-frontend-network",

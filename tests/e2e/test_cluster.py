@@ -1,0 +1,145 @@
+"""The dev stack applied to the local Kubernetes cluster (`scripts/cluster.sh`), for real.
+
+The cluster is started through the same script `make up` uses (a running one is left
+alone, and stopped at the end only if these tests started it). The stack is
+`Pulumi.dev.yaml` moved out of dev's way (`e2ek8s`: namespaces `e2ek8s-shop-*`), in
+cluster mode: the kubernetes provider applies it, awaits its Deployments, reads it
+back on refresh and deletes it on destroy.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conftest import ADDRESS_PLAN
+from tests.e2e.harness import REPO, Project, Stack
+from tests.e2e.kube import Api, cluster_script, kubeconfig_path, wait_until
+from tests.e2e.test_stack import summary
+
+pytestmark = pytest.mark.e2e
+
+NAME = "e2ek8s"
+NAMESPACES = [f"{NAME}-shop-web", f"{NAME}-shop-api", f"{NAME}-shop-data"]
+NODES = {"netkit-k8s-node-1", "netkit-k8s-node-2"}
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[Api]:
+    toolchain = subprocess.run(
+        [str(REPO / "scripts" / "cluster-toolchain.sh"), "--check"], capture_output=True
+    )
+    if toolchain.returncode != 0:
+        pytest.fail("the cluster's binaries are not built (`make e2e` builds them)", pytrace=False)
+    was_running = cluster_script("status").returncode == 0
+    if not was_running:
+        started = cluster_script("start")
+        assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        yield Api.from_kubeconfig(kubeconfig_path())
+    finally:
+        if not was_running:
+            cluster_script("stop")
+
+
+@pytest.fixture(scope="module")
+def k8s_stack(project: Project) -> Stack:
+    return project.new_stack(NAME, *ADDRESS_PLAN[NAME], cluster=True)
+
+
+@pytest.fixture(scope="module")
+def applied(api: Api, project: Project, k8s_stack: Stack) -> Iterator[Api]:
+    result = project.up(k8s_stack)
+    try:
+        assert result.returncode == 0, result.stdout
+        yield api
+    finally:
+        project.pulumi("destroy", "--stack", k8s_stack.name, "--yes", "--skip-preview")
+
+
+def _ready_replicas(api: Api, namespace: str, name: str) -> int:
+    deployment = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}")
+    return int(deployment.get("status", {}).get("readyReplicas") or 0)
+
+
+def test_the_deployments_are_ready_on_both_nodes_with_pods_in_the_pod_range(applied: Api):
+    expected = {(f"{NAME}-shop-web", "web"): 2, (f"{NAME}-shop-api", "api"): 2}
+    expected[(f"{NAME}-shop-data", "db")] = 1
+    for (namespace, name), replicas in expected.items():
+        assert _ready_replicas(applied, namespace, name) == replicas, (namespace, name)
+    pods = [pod for ns in NAMESPACES for pod in applied.items(f"/api/v1/namespaces/{ns}/pods")]
+    assert len(pods) == 5
+    pod_range = ipaddress.ip_network("10.244.0.0/16")
+    assert all(ipaddress.ip_address(p["status"]["podIP"]) in pod_range for p in pods)
+    assert {p["spec"]["nodeName"] for p in pods} == NODES
+
+
+def test_every_service_has_ready_endpoints_on_its_declared_port(applied: Api):
+    for namespace, service, port in [
+        (f"{NAME}-shop-web", "web", 8080),
+        (f"{NAME}-shop-api", "api", 8080),
+        (f"{NAME}-shop-data", "db", 5432),
+    ]:
+        slices = applied.items(
+            f"/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices"
+            f"?labelSelector=kubernetes.io/service-name={service}"
+        )
+        ready = [
+            address
+            for piece in slices
+            for endpoint in piece.get("endpoints") or []
+            if endpoint.get("conditions", {}).get("ready")
+            for address in endpoint["addresses"]
+        ]
+        assert ready, (namespace, service)
+        assert {p["port"] for piece in slices for p in piece["ports"]} == {port}
+
+
+def test_a_second_up_changes_nothing(applied: Api, project: Project, k8s_stack: Stack):
+    again = project.up(k8s_stack, "--json")
+    assert again.returncode == 0, again.stdout
+    changes = summary(again.stdout)["resourceChanges"]
+    assert set(changes) == {"same"} and changes["same"] > 0, changes
+
+
+def test_a_label_changed_through_the_api_shows_in_preview_refresh(
+    applied: Api, project: Project, k8s_stack: Stack
+):
+    namespace = f"{NAME}-shop-api"
+    applied.merge_patch(
+        f"/api/v1/namespaces/{namespace}", {"metadata": {"labels": {"tier": "edited"}}}
+    )
+
+    preview = project.pulumi("preview", "--stack", k8s_stack.name, "--refresh", "--diff")
+
+    assert preview.returncode == 0, preview.stdout
+    # The refresh reads the edited label; the update would put the declared one back.
+    assert re.search(r'~ tier\s*: "api" => "edited"', preview.stdout), preview.stdout
+    update = preview.stdout.split("~ kubernetes:core/v1:Namespace: (update)", 1)
+    assert len(update) == 2, preview.stdout
+    assert f"Namespace::{namespace}-namespace]" in update[1].split("\n", 3)[2], preview.stdout
+    assert re.search(r'~ tier\s*: "edited" => "api"', update[1]), preview.stdout
+    # `up --refresh` puts the label back.
+    fixed = project.up(k8s_stack, "--refresh")
+    assert fixed.returncode == 0, fixed.stdout
+    labels = applied.get(f"/api/v1/namespaces/{namespace}")["metadata"]["labels"]
+    assert labels["tier"] == "api"
+
+
+def test_destroy_leaves_none_of_the_namespaces(applied: Api, project: Project, k8s_stack: Stack):
+    destroyed = project.pulumi("destroy", "--stack", k8s_stack.name, "--yes", "--skip-preview")
+
+    assert destroyed.returncode == 0, destroyed.stdout
+
+    def gone() -> bool:
+        names = {n["metadata"]["name"] for n in applied.items("/api/v1/namespaces")}
+        return not names & set(NAMESPACES)
+
+    wait_until("the stack's namespaces are deleted", gone, timeout=120)
+    assert project.export(k8s_stack).get("resources", []) == []
+    assert json.dumps(applied.items("/api/v1/namespaces")).count(f"{NAME}-") == 0
