@@ -11,7 +11,7 @@ from netkit.errors import NetkitError
 
 # Each module exposes `register(subparsers)`, which adds its parser and sets
 # `handler=<callable(args) -> int>` as a default.
-COMMAND_MODULES = ("synth", "check", "connlist", "diff", "overlap", "plan", "validate")
+COMMAND_MODULES = ("synth", "check", "connlist", "diff", "overlap", "plan", "validate", "probe")
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -23,12 +23,13 @@
 # range come from the stack's spec (STACK, default dev): kubernetes.serviceCidr and
 # kubernetes.podCidr.
 #
-# Usage: scripts/cluster.sh start|stop|status|kubeconfig|delete
+# Usage: scripts/cluster.sh start|stop|status|kubeconfig|delete|stop-enforcer
 #   start       start whatever is not running (a running cluster is left alone)
 #   stop        stop every process, remove the namespaces; keep etcd's data and images
 #   status      exit 0 if the API server answers and both nodes are Ready
 #   kubeconfig  print the admin kubeconfig's path (it exists once started)
 #   delete      stop, then remove all state (the next start is a cold one)
+#   stop-enforcer  stop kube-router and remove its rules (tests break enforcement so)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -558,12 +559,24 @@ status)
     fi
     ;;
 kubeconfig) echo "$kubeconfig" ;;
+stop-enforcer)
+    # For the tests that prove `netkit probe` notices: NetworkPolicies stay in the API
+    # and nothing applies them until the next start.
+    # (kube-router's own --cleanup-config crashes in its proxy clean-up before it
+    # gets to the firewall, so its chains are dropped from the filter table here.)
+    for node in "${NODES[@]}"; do
+        stop_process "$node-kube-router"
+        ip netns exec "$node" sh -c 'iptables-save -t filter |
+            grep -Ev "KUBE-ROUTER|KUBE-POD-FW|KUBE-NWPLCY|KUBE-SRC|KUBE-DST" | iptables-restore -T filter'
+    done
+    log "kube-router stopped and its rules removed; \`$0 start\` restores it"
+    ;;
 delete)
     stop
     rm -rf "$state"
     ;;
 *)
-    echo "usage: $0 start|stop|status|kubeconfig|delete" >&2
+    echo "usage: $0 start|stop|status|kubeconfig|delete|stop-enforcer" >&2
     exit 2
     ;;
 esac

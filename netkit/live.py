@@ -1,0 +1,141 @@
+"""A running cluster as a network model: its objects read through the official client.
+
+The objects come back as the API server serves them (JSON, camelCase), which is what the
+manifest reader reads from files, so a live cluster, a folder of manifests and a
+`kubectl get -o json` dump all go through `netkit.manifests.model_from_objects`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from netkit.errors import NetkitError
+from netkit.manifests import model_from_objects
+from netkit.model import NetworkModel
+
+LISTED = (
+    ("v1", "Namespace"),
+    # The controllers, so that pods are reported as their Deployment (not its ReplicaSet).
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "ReplicaSet"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("v1", "Pod"),
+    ("v1", "Service"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("networking.k8s.io/v1", "Ingress"),
+)
+"""What the model reads from a cluster, in the order it is listed."""
+
+POD_PHASES = frozenset({"Pending", "Running"})
+"""Pods that hold (or will hold) an address; finished ones are left out."""
+
+
+class ClusterUnreachable(NetkitError):
+    """The kubeconfig cannot be loaded or its API server does not answer."""
+
+
+def _api_client(kubeconfig: str | None, context: str | None) -> Any:
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
+    try:
+        return config.new_client_from_config(config_file=kubeconfig, context=context)
+    except ConfigException as error:
+        where = kubeconfig or "the default kubeconfig (KUBECONFIG, ~/.kube/config)"
+        raise ClusterUnreachable(f"{where}: {error}; give --kubeconfig FILE") from None
+    except OSError as error:
+        raise ClusterUnreachable(f"{kubeconfig}: cannot be read: {error.strerror}") from None
+
+
+def _listers(client: Any) -> dict[str, Callable[..., Any]]:
+    from kubernetes import client as k8s
+
+    core = k8s.CoreV1Api(client)
+    apps = k8s.AppsV1Api(client)
+    networking = k8s.NetworkingV1Api(client)
+    return {
+        "Namespace": core.list_namespace,
+        "Deployment": apps.list_deployment_for_all_namespaces,
+        "ReplicaSet": apps.list_replica_set_for_all_namespaces,
+        "StatefulSet": apps.list_stateful_set_for_all_namespaces,
+        "DaemonSet": apps.list_daemon_set_for_all_namespaces,
+        "Pod": core.list_pod_for_all_namespaces,
+        "Service": core.list_service_for_all_namespaces,
+        "NetworkPolicy": networking.list_network_policy_for_all_namespaces,
+        "Ingress": networking.list_ingress_for_all_namespaces,
+    }
+
+
+def cluster_objects(
+    kubeconfig: str | None = None, context: str | None = None, *, timeout: float = 20
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(source, object) for every object the model reads, as the API server serves it."""
+    import urllib3.exceptions
+    from kubernetes.client.exceptions import ApiException
+
+    client = _api_client(kubeconfig, context)
+    server = client.configuration.host
+    listers = _listers(client)
+    for api_version, kind in LISTED:
+        try:
+            response = listers[kind](_preload_content=False, _request_timeout=timeout)
+        except ApiException as error:
+            raise ClusterUnreachable(
+                f"{server}: listing {kind}s was refused ({error.status} {error.reason}); "
+                "the kubeconfig's user needs to list them in every namespace"
+            ) from None
+        except urllib3.exceptions.HTTPError as error:
+            raise ClusterUnreachable(
+                f"{server}: no answer ({type(error).__name__}); is the cluster running?"
+            ) from None
+        for item in json.loads(response.data)["items"]:
+            if kind == "Pod" and item.get("status", {}).get("phase") not in POD_PHASES:
+                continue
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+            meta = item.get("metadata", {})
+            name = (
+                f"{meta.get('namespace')}/{meta.get('name')}"
+                if meta.get("namespace")
+                else meta.get("name")
+            )
+            yield f"{server}: {kind} {name}", item
+
+
+def load_cluster(kubeconfig: str | None = None, context: str | None = None) -> NetworkModel:
+    """The network model of a running cluster."""
+    return model_from_objects(cluster_objects(kubeconfig, context))
+
+
+def pod_exec(kubeconfig: str | None = None, context: str | None = None) -> Callable[..., int]:
+    """A function running a command in a pod's container through the API server (as
+    `kubectl exec`), returning its exit code (-1 when the exec itself failed)."""
+    from kubernetes import client as k8s
+    from kubernetes.stream import stream
+
+    core = k8s.CoreV1Api(_api_client(kubeconfig, context))
+
+    def execute(pod: Any, command: list[str], timeout: float) -> int:
+        response = stream(
+            core.connect_get_namespaced_pod_exec,
+            pod.name,
+            pod.namespace,
+            container=pod.container,
+            command=command,
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+            _preload_content=False,
+        )
+        try:
+            response.run_forever(timeout=timeout)
+            code = response.returncode
+        finally:
+            response.close()
+        return -1 if code is None else int(code)
+
+    return execute

@@ -1,0 +1,191 @@
+"""Computed reachability against enforced reachability, on a running cluster.
+
+`plan` pairs every workload with every other (and itself, when it has two pods
+running) on every port the
+destination's containers declare, and asks netkit's model whether the policies allow
+it. `run` then tries each connection from inside a pod of the source, to a pod of the
+destination, and records what the cluster's enforcer did. A disagreement means one of
+the two is wrong: the model, or the enforcement.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+from netkit.model import NetworkModel, Workload
+from netkit.reachability import Reachability, analyze
+
+PROBE_TIMEOUT = 1
+"""Seconds a probe waits for a connection (the client's -w)."""
+
+TEMPLATE_LABELS = frozenset(
+    {"pod-template-hash", "controller-revision-hash", "pod-template-generation"}
+)
+"""Labels the controllers add to pods, not part of the workload's template."""
+
+
+@dataclass(frozen=True)
+class LivePod:
+    namespace: str
+    name: str
+    ip: str
+    container: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Probe:
+    src: Workload
+    dst: Workload
+    src_pod: LivePod
+    dst_pod: LivePod
+    port: int
+    protocol: str
+    expected: bool
+    """What netkit's model computes: the policies allow it."""
+
+    def describe(self) -> str:
+        return f"{self.src.ref} -> {self.dst.ref} {self.port}/{self.protocol}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    probe: Probe
+    connected: bool
+
+    @property
+    def agrees(self) -> bool:
+        return self.connected == self.probe.expected
+
+    def line(self) -> str:
+        said = "allowed" if self.probe.expected else "denied"
+        did = "connected" if self.connected else "was blocked"
+        return f"{self.probe.describe()}: netkit computes {said}, the cluster {did}"
+
+
+def live_pods(objects: Iterable[tuple[str, Mapping[str, Any]]]) -> list[LivePod]:
+    """Running pods with an address and a container, from the objects of a cluster."""
+    pods: list[LivePod] = []
+    for _source, obj in objects:
+        if obj.get("kind") != "Pod":
+            continue
+        status, meta, spec = obj.get("status", {}), obj.get("metadata", {}), obj.get("spec", {})
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in status.get("conditions") or []
+        )
+        if status.get("phase") != "Running" or not status.get("podIP") or not ready:
+            continue
+        if spec.get("hostNetwork"):
+            continue
+        pods.append(
+            LivePod(
+                meta["namespace"],
+                meta["name"],
+                status["podIP"],
+                spec["containers"][0]["name"],
+                dict(meta.get("labels") or {}),
+            )
+        )
+    return sorted(pods, key=lambda p: (p.namespace, p.name))
+
+
+def _template(labels: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in labels.items() if k not in TEMPLATE_LABELS}
+
+
+def _pods_of(workload: Workload, pods: Sequence[LivePod]) -> list[LivePod]:
+    """The pods of `workload`: a bare pod by its name, others by their template's labels."""
+    want = _template(workload.labels)
+    return [
+        pod
+        for pod in pods
+        if pod.namespace == workload.namespace
+        and (pod.name == workload.name if workload.kind == "Pod" else _template(pod.labels) == want)
+    ]
+
+
+def plan(
+    model: NetworkModel,
+    pods: Sequence[LivePod],
+    *,
+    namespaces: Iterable[str] | None = None,
+    limit: int = 2000,
+    reach: Reachability | None = None,
+) -> list[Probe]:
+    """Every (source, destination, declared port) among workloads with a running pod,
+    with the model's verdict; at most `limit` probes (ValueError beyond)."""
+    reach = reach or analyze(model)
+    only = set(namespaces) if namespaces is not None else None
+    chosen = [
+        (w, found)
+        for w in sorted(model.workloads, key=lambda w: w.ref)
+        if (only is None or w.namespace in only) and (found := _pods_of(w, pods))
+    ]
+    probes: list[Probe] = []
+    for src, src_pods in chosen:
+        src_pod = src_pods[0]
+        for dst, dst_pods in chosen:
+            # A pod reaches itself whatever the policies say: a workload is probed to
+            # itself only from one of its pods to another.
+            others = [pod for pod in dst_pods if pod != src_pod]
+            if not others:
+                continue
+            dst_pod = others[0]
+            allowed = reach.allowed(src, dst)
+            for port in sorted({(p.port, p.protocol) for p in dst.ports}):
+                probes.append(
+                    Probe(
+                        src,
+                        dst,
+                        src_pod,
+                        dst_pod,
+                        port[0],
+                        port[1],
+                        allowed.allows(port[1], port[0]),
+                    )
+                )
+    if len(probes) > limit:
+        raise ValueError(f"{len(probes)} probes, more than the limit of {limit}")
+    return probes
+
+
+Exec = Callable[[LivePod, list[str], float], int]
+"""Run a command in a pod's container; its exit code."""
+
+
+def probe_command(probe: Probe) -> list[str]:
+    """The client command run in the source pod: exit 0 when the connection is made."""
+    if probe.protocol == "UDP":
+        return ["netkit-probe", "udp", probe.dst_pod.ip, str(probe.port), str(PROBE_TIMEOUT)]
+    return ["nc", "-w", str(PROBE_TIMEOUT), probe.dst_pod.ip, str(probe.port)]
+
+
+def run(
+    probes: Sequence[Probe], execute: Exec, *, deadline: float = 600, parallel: int = 8
+) -> list[Outcome]:
+    """Each probe from inside its source pod, `parallel` at a time, within `deadline`
+    seconds in all (TimeoutError beyond); outcomes in the order of `probes`."""
+
+    def one(probe: Probe) -> Outcome:
+        return Outcome(probe, execute(probe.src_pod, probe_command(probe), PROBE_TIMEOUT + 8) == 0)
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        futures = [pool.submit(one, probe) for probe in probes]
+        stop = time.monotonic() + deadline
+        outcomes: list[Outcome] = []
+        for future in futures:
+            try:
+                outcomes.append(future.result(timeout=max(0.0, stop - time.monotonic())))
+            except FutureTimeout:
+                for pending in futures:
+                    pending.cancel()
+                raise TimeoutError(
+                    f"probes took longer than {deadline:.0f}s; {len(outcomes)} of {len(probes)} ran"
+                ) from None
+    return outcomes
