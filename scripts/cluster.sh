@@ -373,12 +373,18 @@ start_node() { # NODE INDEX
         --metrics-bind-address 127.0.0.1:10249 --healthz-bind-address 127.0.0.1:10256 \
         --conntrack-max-per-core 0 --conntrack-tcp-timeout-established 0 \
         --conntrack-tcp-timeout-close-wait 0
-    # The NetworkPolicy enforcer: kube-router's firewall alone (iptables + ipset in the
-    # node's namespace); routes and Services stay with the bridge and kube-proxy.
-    launch "$node-kube-router" ip netns exec "$node" "$bin/kube-router" \
+}
+
+# The NetworkPolicy enforcer: kube-router's firewall alone (iptables + ipset in the
+# node's namespace); routes and Services stay with the bridge and kube-proxy. It exits
+# unless its node is registered already, so it starts once the nodes are Ready.
+start_enforcer() { # NODE
+    local node=$1
+    launch "$node-kube-router" ip netns exec "$node" "$(bin_dir)/kube-router" \
         --kubeconfig "$state/kube-router.kubeconfig" --hostname-override "$node" \
         --run-firewall=true --run-router=false --run-service-proxy=false \
         --service-cluster-ip-range "$SERVICE_CIDR" --metrics-port 0 --health-port 20244
+    wait_for "$node's kube-router" 60 ip netns exec "$node" curl -sf --max-time 2 http://127.0.0.1:20244/healthz
 }
 
 # ---------------------------------------------------------------- control plane
@@ -491,6 +497,10 @@ start() {
         start_node "${NODES[$i]}" "$i"
     done
     wait_for "the nodes" 120 nodes_ready
+    local node
+    for node in "${NODES[@]}"; do
+        start_enforcer "$node"
+    done
     log "running in $((SECONDS - t0))s (kubeconfig: $kubeconfig)"
 }
 

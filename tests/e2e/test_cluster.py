@@ -100,6 +100,25 @@ def test_every_service_has_ready_endpoints_on_its_declared_port(applied: Api):
         assert {p["port"] for piece in slices for p in piece["ports"]} == {port}
 
 
+def test_netkit_probe_agrees_with_the_enforcer_on_the_stack(applied: Api):
+    probe = subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "netkit"),
+            "probe",
+            "--kubeconfig",
+            str(kubeconfig_path()),
+            *(f"--namespace={ns}" for ns in NAMESPACES),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # web, api (2 pods each) and db (1): every ordered pair but db to itself, each on the
+    # destination's one port; the declared connections allowed, the rest denied.
+    assert probe.returncode == 0, probe.stdout + probe.stderr
+    assert probe.stdout.splitlines() == ["8/8 probes agree"]
+
+
 def test_a_second_up_changes_nothing(applied: Api, project: Project, k8s_stack: Stack):
     again = project.up(k8s_stack, "--json")
     assert again.returncode == 0, again.stdout
