@@ -13,9 +13,11 @@ import ipaddress
 import json
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
 from tests.e2e.conftest import ADDRESS_PLAN
 from tests.e2e.harness import REPO, Project, Stack
@@ -148,6 +150,74 @@ def test_a_label_changed_through_the_api_shows_in_preview_refresh(
     assert fixed.returncode == 0, fixed.stdout
     labels = applied.get(f"/api/v1/namespaces/{namespace}")["metadata"]["labels"]
     assert labels["tier"] == "api"
+
+
+ADMISSION = "/apis/admissionregistration.k8s.io/v1"
+
+
+def test_a_refusal_by_the_api_server_is_one_line_naming_the_object_and_the_reason(
+    applied: Api, project: Project, k8s_stack: Stack
+):
+    web = f"{NAME}-shop-web"
+    rule = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": f"{NAME}-max-replicas"},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": web}},
+                "resourceRules": [
+                    {
+                        "apiGroups": ["apps"],
+                        "apiVersions": ["v1"],
+                        "operations": ["CREATE", "UPDATE"],
+                        "resources": ["deployments"],
+                    }
+                ],
+            },
+            "validations": [
+                {"expression": "object.spec.replicas <= 2", "message": "at most 2 replicas here"}
+            ],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": f"{NAME}-max-replicas"},
+        "spec": {"policyName": f"{NAME}-max-replicas", "validationActions": ["Deny"]},
+    }
+    document = yaml.safe_load(k8s_stack.path.read_text())
+    web_service = document["config"]["netkit:kubernetes"]["namespaces"][0]["services"][0]
+    assert web_service["name"] == "web"
+    web_service["replicas"] = 3
+    wanted = project.root / "three-web-replicas.yaml"
+    wanted.write_text(yaml.safe_dump(document, sort_keys=False))
+    assert applied.request("POST", f"{ADMISSION}/validatingadmissionpolicies", rule)[0] == 201
+    assert (
+        applied.request("POST", f"{ADMISSION}/validatingadmissionpolicybindings", binding)[0] == 201
+    )
+    try:
+        time.sleep(2)  # the API server picks the policy up asynchronously
+        result = project.pulumi(
+            "up", "--stack", k8s_stack.name, "--yes", "--skip-preview",
+            "--config-file", str(wanted),
+        )  # fmt: skip
+    finally:
+        applied.request(
+            "DELETE", f"{ADMISSION}/validatingadmissionpolicybindings/{NAME}-max-replicas"
+        )
+        applied.request("DELETE", f"{ADMISSION}/validatingadmissionpolicies/{NAME}-max-replicas")
+
+    assert result.returncode != 0, result.stdout
+    diagnostics = result.stdout.split("Diagnostics:", 1)[1]
+    [line] = [line.strip() for line in diagnostics.splitlines() if "forbidden" in line]
+    # e.g. `* the Kubernetes API server reported that "e2ek8s-shop-web/web" failed to
+    # fully initialize or become live: deployments.apps "web" is forbidden: ...`
+    assert f'"{web}/web"' in line, line
+    assert 'deployments.apps "web" is forbidden' in line, line
+    assert line.endswith("denied request: at most 2 replicas here"), line
+    assert _ready_replicas(applied, web, "web") == 2
 
 
 def test_destroy_leaves_none_of_the_namespaces(applied: Api, project: Project, k8s_stack: Stack):
