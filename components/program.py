@@ -33,5 +33,7 @@ def deploy() -> NetworkStack:
     network = NetworkStack(f"netkit-{stack}", spec, stack)
     pulumi.export("networks", network.networks)
     pulumi.export("dns", network.dns)
+    pulumi.export("hosts", network.hosts)
+    pulumi.export("containers", network.containers)
     pulumi.export("service_dns", network.service_dns)
     return network

@@ -83,6 +83,10 @@ host_ns_up() {
     ip -n "$ns" addr add "$(addr_of "$k")/24" dev eth0
   fi
   ip -n "$ns" link set eth0 up
+  # As on the root engine (scripts/docker-engine.sh): netkit's internal bridges (nkint-*)
+  # keep an address on the host, so new connections from them to the host are dropped.
+  local rule=(INPUT -i nkint+ -m conntrack --ctstate NEW -j DROP)
+  ip netns exec "$ns" iptables -C "${rule[@]}" 2>/dev/null || ip netns exec "$ns" iptables -I "${rule[@]}"
 }
 
 # The mount commands that give a namespace's dockerd the machine's cgroup hierarchies back.

@@ -1,0 +1,104 @@
+"""The Docker hosts a stack names, and the local hosts of `scripts/docker-hosts.sh`.
+
+A stack file cannot hold a machine path, so the engines that `scripts/docker-hosts.sh`
+starts are named by a URL of their own, `netkit-hosts://host1`, which `engine_url` turns
+into the engine's socket, `unix://<state>/host1.sock`, where `<state>` is
+`$NETKIT_DOCKER_HOSTS_STATE`, else `${XDG_STATE_HOME:-~/.local/state}/netkit/docker-hosts`
+(the script's own rule). Any other URL (`unix://`, `tcp://`, `ssh://`) is used as given.
+
+Each local host lives in the network namespace `netkit-<name>`; `namespace_routes` reads
+its routing table, so an overlap check can name the host whose LAN a network collides with.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from netkit.errors import InvalidValue
+
+LOCAL_SCHEME = "netkit-hosts://"
+"""URL prefix of the engines started by `scripts/docker-hosts.sh`."""
+
+URL_SCHEMES = ("unix://", "tcp://", "ssh://", "npipe://", LOCAL_SCHEME)
+"""What a `docker.hosts[].url` may start with (the Docker CLI's `-H` forms, and ours)."""
+
+_LOCAL_NAME = re.compile(r"host([1-9]|1[0-9]|20)")
+"""`scripts/docker-hosts.sh` starts at most 20 hosts, host1 to host20."""
+
+NAMESPACE_PREFIX = "netkit-"
+"""The local host `host1` runs in the network namespace `netkit-host1`."""
+
+
+def state_dir() -> Path:
+    """The folder holding the local hosts' sockets, data, logs (the script's rule)."""
+    explicit = os.environ.get("NETKIT_DOCKER_HOSTS_STATE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "netkit" / "docker-hosts"
+
+
+def check_url(url: str) -> str:
+    """A Docker engine URL as the stack file may write it; raises `InvalidValue` otherwise."""
+    if not url.startswith(URL_SCHEMES) or not url.split("://", 1)[1].strip("/"):
+        raise InvalidValue(
+            f"url {url!r}: expected a Docker engine URL such as 'unix:///var/run/docker.sock', "
+            f"'tcp://10.0.0.5:2376', 'ssh://user@host' or '{LOCAL_SCHEME}host1' (an engine of "
+            "scripts/docker-hosts.sh)"
+        )
+    if url.startswith(LOCAL_SCHEME):
+        local_host_name(url)
+    return url
+
+
+def local_host_name(url: str) -> str:
+    """`netkit-hosts://host2` -> `host2`; raises `InvalidValue` for another name."""
+    name = url[len(LOCAL_SCHEME) :].strip("/")
+    if not _LOCAL_NAME.fullmatch(name):
+        raise InvalidValue(
+            f"url {url!r}: the local hosts are named host1 to host20 (e.g. '{LOCAL_SCHEME}host1')"
+        )
+    return name
+
+
+def engine_url(url: str) -> str:
+    """The URL a Docker client uses (`docker -H`, the Pulumi provider's `host`)."""
+    if url.startswith(LOCAL_SCHEME):
+        return f"unix://{state_dir() / local_host_name(url)}.sock"
+    return url
+
+
+def namespace(url: str) -> str | None:
+    """The network namespace of a local host, None for any other URL."""
+    if url.startswith(LOCAL_SCHEME):
+        return NAMESPACE_PREFIX + local_host_name(url)
+    return None
+
+
+def namespace_routes(ns: str, notes: list[str]) -> list[str]:
+    """What `ip -n NS -j route show` prints, IPv4 then IPv6; empty (with a note) when the
+    namespace is missing or `ip` fails, so an overlap check goes on without them."""
+    if shutil.which("ip") is None:
+        notes.append(f"namespace {ns}: `ip` (iproute2) is not installed; its routes are skipped")
+        return []
+    outputs: list[str] = []
+    for family in ("-4", "-6"):
+        done = subprocess.run(
+            ["ip", "-n", ns, "-j", family, "route", "show"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            reason = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+            notes.append(
+                f"namespace {ns}: `ip -n {ns} route` failed ({reason[0]}); its routes are "
+                "skipped (start the hosts: scripts/docker-hosts.sh start)"
+            )
+            return []
+        outputs.append(done.stdout)
+    return outputs

@@ -1,0 +1,54 @@
+"""Engine URLs of the stack file, and the local hosts' `netkit-hosts://` form."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from netkit import docker_hosts
+from netkit.errors import InvalidValue
+
+
+def test_a_local_host_resolves_to_its_socket_in_the_state_folder(monkeypatch):
+    monkeypatch.delenv("NETKIT_DOCKER_HOSTS_STATE", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", "/home/me/.state")
+    assert docker_hosts.engine_url("netkit-hosts://host2") == (
+        "unix:///home/me/.state/netkit/docker-hosts/host2.sock"
+    )
+    monkeypatch.setenv("NETKIT_DOCKER_HOSTS_STATE", "/elsewhere")
+    assert docker_hosts.engine_url("netkit-hosts://host2/") == "unix:///elsewhere/host2.sock"
+
+
+def test_other_urls_are_used_as_given():
+    for url in ("unix:///var/run/docker.sock", "tcp://10.0.0.5:2376", "ssh://me@docker1"):
+        assert docker_hosts.engine_url(docker_hosts.check_url(url)) == url
+        assert docker_hosts.namespace(url) is None
+
+
+def test_a_local_host_lives_in_its_namespace():
+    assert docker_hosts.namespace("netkit-hosts://host3") == "netkit-host3"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["docker1:2375", "http://docker1", "tcp://", "netkit-hosts://web", "netkit-hosts://host0"],
+)
+def test_what_is_not_an_engine_url_is_refused_with_the_forms_to_use(url):
+    with pytest.raises(InvalidValue, match=f"url '{url}': "):
+        docker_hosts.check_url(url)
+
+
+@given(st.text(max_size=40))
+def test_check_url_accepts_or_refuses_with_invalid_value_and_never_crashes(text):
+    try:
+        assert docker_hosts.check_url(text) == text
+    except InvalidValue as error:
+        assert repr(text) in str(error)
+
+
+def test_a_missing_namespace_leaves_a_note_instead_of_routes():
+    notes: list[str] = []
+    assert docker_hosts.namespace_routes("netkit-no-such-host", notes) == []
+    assert len(notes) == 1
+    assert notes[0].startswith("namespace netkit-no-such-host: ")
