@@ -16,9 +16,13 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from netkit.errors import InvalidValue
+from netkit.host_routes import parse_ip_route
+from netkit.model import AddressSpace
 
 LOCAL_SCHEME = "netkit-hosts://"
 """URL prefix of the engines started by `scripts/docker-hosts.sh`."""
@@ -77,6 +81,26 @@ def namespace(url: str) -> str | None:
     if url.startswith(LOCAL_SCHEME):
         return NAMESPACE_PREFIX + local_host_name(url)
     return None
+
+
+def host_routes(hosts: Sequence[tuple[str, str]], notes: list[str]) -> list[AddressSpace]:
+    """Each host's routes as address spaces of that host (`AddressSpace.host`), for the
+    hosts given as (name, url). A local host's come from its namespace; another host's
+    cannot be read from here, which a note says."""
+    spaces: list[AddressSpace] = []
+    for name, url in hosts:
+        ns = namespace(url)
+        if ns is None:
+            notes.append(
+                f"host {name!r} ({url}): its routes cannot be read from this machine; skipped"
+            )
+            continue
+        for output in namespace_routes(ns, notes):
+            spaces.extend(
+                replace(space, host=name, source=f"ip -n {ns} route")
+                for space in parse_ip_route(output)
+            )
+    return spaces
 
 
 def namespace_routes(ns: str, notes: list[str]) -> list[str]:

@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from netkit import docker_hosts
 from netkit.cidr import parse_cidr
 from netkit.documents import read_documents
 from netkit.errors import InvalidValue, NetkitError
@@ -33,6 +34,7 @@ from netkit.host_routes import read_host_routes
 from netkit.model import AddressSpace, Layer, NetworkModel
 from netkit.overlap import Overlap, expected_nesting, find_overlaps
 from netkit.planner import parse_reserved
+from netkit.spec import load_stack_file, stack_file
 
 ENTRY_KEYS = ("name", "layer", "cidr", "source")
 FILE_KEYS = ("address_spaces", "reserved")
@@ -62,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--host-routes",
         action="store_true",
-        help="also check against this host's routes (ip route); routes of networks "
+        help="also check against this host's routes (ip route), or with --stack, against "
+        "each Docker host's (a local host's network namespace); routes of networks "
         "already deployed show up as the same range as their declaration",
     )
     parser.add_argument(
@@ -103,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         notes.extend(model.notes)
     spaces.extend(parse_reserved(text, "--reserved") for text in args.reserved)
     if args.host_routes:
-        spaces.extend(read_host_routes(notes=notes))
+        spaces.extend(_host_routes(args.stack, notes))
 
     every = find_overlaps(spaces)
     overlaps = [o for o in every if not expected_nesting(o.first, o.second)]
@@ -137,6 +140,7 @@ def _space_json(space: AddressSpace) -> dict[str, str]:
         "layer": str(space.layer),
         "cidr": str(space.cidr),
         "source": space.source,
+        **({"host": space.host} if space.host else {}),
     }
 
 
@@ -251,6 +255,16 @@ def _manifest_spaces(paths: list[Path], notes: list[str]) -> list[AddressSpace]:
     model = load_manifests(paths)
     notes.extend(model.notes)
     return list(model.address_spaces)
+
+
+def _host_routes(stack: str | None, notes: list[str]) -> list[AddressSpace]:
+    """This machine's routes; for a stack that names its Docker hosts, each host's own
+    (a local host's namespace), so an overlap names the host whose routes it hits."""
+    if stack is not None:
+        hosts = load_stack_file(stack_file(Path.cwd(), stack)).docker.hosts
+        if hosts:
+            return docker_hosts.host_routes([(h.name, h.url) for h in hosts], notes)
+    return read_host_routes(notes=notes)
 
 
 def _stack_model(stack: str) -> NetworkModel:
