@@ -111,8 +111,21 @@ engine_up() {
   dir="$state/host$k"
   if answers "$k"; then return 0; fi
   mkdir -p "$dir/data" "$dir/exec"
-  # A pid file left by a killed engine would stop the new one ("pid file found").
-  if [ -f "$dir/dockerd.pid" ] && ! kill -0 "$(cat "$dir/dockerd.pid")" 2>/dev/null; then
+  # An engine still shutting down (it gives its containers --shutdown-timeout) holds the
+  # pid file: wait for it to go. A pid file left by a killed engine would stop the new one
+  # ("pid file found").
+  local i old
+  if [ -f "$dir/dockerd.pid" ]; then
+    old="$(cat "$dir/dockerd.pid")"
+    for i in $(seq 1 60); do
+      kill -0 "$old" 2>/dev/null || break
+      answers "$k" && return 0
+      sleep 0.5
+    done
+    if kill -0 "$old" 2>/dev/null; then
+      echo "host$k: dockerd $old neither answers nor exits; stop it (kill $old) and start again" >&2
+      exit 1
+    fi
     rm -f "$dir/dockerd.pid"
   fi
   # An empty config file: the machine's /etc/docker/daemon.json belongs to the root engine.
@@ -122,10 +135,9 @@ engine_up() {
     --config-file $dir/daemon.json \
     --data-root $dir/data --exec-root $dir/exec \
     -H unix://$(sock_of "$k") --pidfile $dir/dockerd.pid \
-    --cgroup-parent /netkit-host$k --bridge=none"
+    --cgroup-parent /netkit-host$k --bridge=none --shutdown-timeout 3"
   echo "host$k: starting dockerd in $ns (log: $dir/dockerd.log)" >&2
   setsid ip netns exec "$ns" sh -ec "$script" >>"$dir/dockerd.log" 2>&1 </dev/null &
-  local i
   for i in $(seq 1 60); do
     answers "$k" && return 0
     sleep 0.5
@@ -237,7 +249,8 @@ stop() {
       dk "$k" swarm leave --force >/dev/null 2>&1 || true
     fi
   done
-  for k in $(seq 1 "$count"); do engine_down "$k"; done
+  for k in $(seq 1 "$count"); do engine_down "$k" & done
+  wait_all
   for k in $(seq 1 "$count"); do
     if has_ns "$(ns_of "$k")"; then ip netns del "$(ns_of "$k")"; fi
     rm -rf "$state/host$k/exec" "$(sock_of "$k")"
