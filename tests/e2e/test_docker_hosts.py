@@ -232,9 +232,9 @@ bridge = BridgeNetwork(
 ServiceContainer(
     "{prefix}pitfall-b",
     ContainerSpec(name="{prefix}pitfall-b", host="host2", networks=[{{"network": "{prefix}pitfall"}}]),
-    networks={{"{prefix}pitfall": bridge.network_name}},
+    networks={{"{prefix}pitfall": "{prefix}pitfall"}},
     image="netkit/busybox:local",
-    opts=pulumi.ResourceOptions(provider=p2),
+    opts=pulumi.ResourceOptions(provider=p2, depends_on=[bridge]),
 )
 """
 
