@@ -131,13 +131,14 @@ engine_up() {
   # An empty config file: the machine's /etc/docker/daemon.json belongs to the root engine.
   echo '{}' >"$dir/daemon.json"
   local script
-  script="$(cgroup_mounts | paste -sd';' -); exec dockerd \
+  script="hostname netkit-host$k; $(cgroup_mounts | paste -sd';' -); exec dockerd \
     --config-file $dir/daemon.json \
     --data-root $dir/data --exec-root $dir/exec \
     -H unix://$(sock_of "$k") --pidfile $dir/dockerd.pid \
     --cgroup-parent /netkit-host$k --bridge=none --shutdown-timeout 3"
   echo "host$k: starting dockerd in $ns (log: $dir/dockerd.log)" >&2
-  setsid ip netns exec "$ns" sh -ec "$script" >>"$dir/dockerd.log" 2>&1 </dev/null &
+  # A UTS namespace of its own, so that `docker node ls` tells the hosts apart.
+  setsid ip netns exec "$ns" unshare --uts sh -ec "$script" >>"$dir/dockerd.log" 2>&1 </dev/null &
   for i in $(seq 1 60); do
     answers "$k" && return 0
     sleep 0.5
