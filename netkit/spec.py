@@ -646,6 +646,12 @@ def _check_hosts(docker: DockerSpec) -> None:
     host; no two networks on different hosts share addresses (an overlay reaches every host,
     and a host routes a shared range to one network only)."""
     _unique([h.name for h in docker.hosts], "docker.hosts", "host")
+    if docker.hosts and docker.host is not None:
+        raise _Problem(
+            "docker.host",
+            f"{docker.host!r} is the URL of a stack's only engine, and this stack lists "
+            "docker.hosts; give each engine's URL there and remove docker.host",
+        )
     declared = docker.host_names()
     placed: list[tuple[str, BridgeSpec | ContainerSpec]] = [
         *((f"docker.bridges[{i}]", b) for i, b in enumerate(docker.bridges)),

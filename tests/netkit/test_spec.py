@@ -443,6 +443,15 @@ def test_a_host_url_must_be_a_docker_engine_url():
     )
 
 
+def test_a_single_engine_url_beside_a_host_list_is_refused():
+    message = _lab_error(lambda c: c["netkit:docker"].update(host="unix:///var/run/docker.sock"))
+    assert message == (
+        "Pulumi.lab.yaml: netkit:docker.host: 'unix:///var/run/docker.sock' is the URL of a "
+        "stack's only engine, and this stack lists docker.hosts; give each engine's URL there "
+        "and remove docker.host"
+    )
+
+
 def test_a_host_named_twice_is_refused():
     message = _lab_error(lambda c: c["netkit:docker"]["hosts"][2].update(name="host1"))
     assert message == (
