@@ -21,7 +21,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
 export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install bytecode system toolchain docker hosts hosts-down stack up preview destroy recover test lint typecheck unit e2e bench reference
+.PHONY: help install bytecode system toolchain docker hosts hosts-down stack up preview refresh destroy recover test lint typecheck unit e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
@@ -67,8 +67,10 @@ stack: install bytecode toolchain
 	@mkdir -p .pulumi-state
 	@pulumi stack select --create $(STACK) >/dev/null
 
+# On the local hosts, `up` refreshes first: a host that was down comes back with its
+# containers stopped when their overlay was not there yet, and only a refresh sees it.
 up: docker hosts stack
-	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies
+	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies $(if $(LOCAL_HOSTS),--refresh)
 	@if [ -d rendered/$(STACK) ]; then $(VENV)/bin/netkit validate rendered/$(STACK); fi
 
 preview: docker hosts stack
@@ -76,6 +78,11 @@ preview: docker hosts stack
 
 destroy: hosts stack
 	pulumi destroy --stack $(STACK) --yes --skip-preview
+
+# The program runs too (--run-program): it names a host whose engine is down in one line,
+# before the provider reports each of that host's resources.
+refresh: hosts stack
+	pulumi refresh --stack $(STACK) --yes --skip-preview --run-program
 
 # After an interrupted `make up`: import what Docker made, clear the stale lock.
 recover: stack

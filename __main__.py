@@ -2,4 +2,4 @@
 
 from components.program import deploy
 
-deploy()
+deploy(check_engines=True)

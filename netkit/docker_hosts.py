@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 from collections.abc import Sequence
 from dataclasses import replace
@@ -74,6 +75,48 @@ def engine_url(url: str) -> str:
     if url.startswith(LOCAL_SCHEME):
         return f"unix://{state_dir() / local_host_name(url)}.sock"
     return url
+
+
+def engine_problem(url: str, timeout: float = 2.0) -> str | None:
+    """Why the engine at a `unix://` URL does not answer `GET /_ping`; None when it does,
+    or when the URL is not a local socket (a remote engine is left to the provider)."""
+    if not url.startswith("unix://"):
+        return None
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(timeout)
+            conn.connect(url[len("unix://") :])
+            conn.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            status = conn.recv(256).split(b"\r\n", 1)[0].decode("latin-1")
+    except OSError as error:
+        return (error.strerror or str(error)).lower()
+    if status.split(" ")[1:2] != ["200"]:
+        return f"it answered {status!r} to /_ping"
+    return None
+
+
+def unanswered_hosts(hosts: Sequence[tuple[str, str]]) -> str | None:
+    """One line naming every host (name, url) whose local engine does not answer; None
+    when all answer. Checked before any resource, so an engine that is down is one clear
+    message instead of one provider error per resource."""
+    down = [
+        (name, url, problem)
+        for name, url in hosts
+        if (problem := engine_problem(engine_url(url))) is not None
+    ]
+    if not down:
+        return None
+    listed = ", ".join(f"{name!r} at {engine_url(url)} ({problem})" for name, url, problem in down)
+    one = len(down) == 1
+    head = (
+        f"Docker host {listed} does not answer" if one else f"Docker hosts {listed} do not answer"
+    )
+    how = (
+        " (scripts/docker-hosts.sh start)"
+        if any(u.startswith(LOCAL_SCHEME) for _, u, _ in down)
+        else ""
+    )
+    return f"{head}; start {'it' if one else 'them'}{how}, then run again"
 
 
 def namespace(url: str) -> str | None:

@@ -102,11 +102,14 @@ def hosts() -> Iterator[list[str]]:
     try:
         yield names
     finally:
+        # An engine a test stopped comes back first, so that its containers can go.
+        subprocess.run([str(HOSTS_SCRIPT), "start"], capture_output=True, check=False)
         for host in names:
             for name in named(host, "container"):
                 dk(host, "rm", "-f", name, check=False)
-        for name in named("host1", "network"):
-            dk("host1", "network", "rm", name, check=False)
+        for host in names:
+            for name in named(host, "network"):
+                dk(host, "network", "rm", name, check=False)
         if not was_up:
             subprocess.run([str(HOSTS_SCRIPT), "stop"], capture_output=True, check=False)
 
@@ -158,8 +161,8 @@ def test_each_container_runs_on_its_own_host_and_the_outputs_say_where(
         "networks": [f"{PREFIX}mesh"],
         "dns": sorted(["a", "b", "c", a, b, c]),
     }
-    # The URL works as `docker -H`.
-    assert dk("host2", "ps", "--format", "{{.Names}}").split() == [b]
+    # The URL works as `docker -H` (the lab stack may run beside this one).
+    assert b in dk("host2", "ps", "--format", "{{.Names}}").split()
 
 
 # --------------------------------------------------------------------------- across hosts
@@ -198,7 +201,10 @@ def test_a_container_on_host2_cannot_reach_a_container_on_host1_s_bridge(deploye
     assert http_get("host1", a, "db").endswith("netkit\n")
     # On host2, b finds neither the name nor a path to the address: the bridge is host1's.
     assert dk_exec("host2", b, "nslookup", "db").returncode != 0
-    assert http_get("host2", b, db_address) == ""
+    # b's only network is the internal overlay: no route to host1's bridge at all.
+    assert http_get("host2", b, db_address).strip() == (
+        f"nc: can't connect to remote host ({db_address}): Network is unreachable"
+    )
     assert dk_exec("host2", b, "ping", "-c", "1", "-W", "2", db_address).returncode != 0
     # And host2's engine has no such network to attach a container to.
     attach = subprocess.run(
@@ -274,8 +280,13 @@ def test_subnets_overlapping_across_hosts_are_refused_before_any_resource(
     )  # fmt: skip
 
     assert up.returncode != 0
-    [line] = [line for line in up.stdout.splitlines() if "overlaps" in line]
-    assert line.strip().endswith(
+    # One message (Pulumi shows each diagnostic in the progress and again in the summary).
+    messages = {
+        line.split("error: ", 1)[-1] for line in up.stdout.splitlines() if "overlaps" in line
+    }
+    assert len(messages) == 1, up.stdout
+    [line] = messages
+    assert line.strip() == (
         "Pulumi.e2ehostsx.yaml: netkit:docker.bridges[1].subnets[0].subnet: subnet "
         "'10.225.1.0/25' of 'netkit-e2ehostsx-c-local' (host3) overlaps '10.225.1.0/24' of "
         "'netkit-e2ehostsx-a-local' (host1); networks on different hosts need ranges of their "
@@ -307,16 +318,31 @@ def test_an_engine_stopped_mid_way_is_one_clear_line_and_up_converges_after(
     deployed, project: Project, stack: Stack
 ):
     _stop_engine("host3")
-    refresh = project.pulumi("refresh", "--stack", stack.name, "--yes", "--skip-preview")
-    print(f"\nrefresh with host3 down:\n{refresh.stdout}")
+    # What `make refresh` runs: the program checks the hosts' engines before any resource.
+    refresh = project.pulumi(
+        "refresh", "--stack", stack.name, "--yes", "--skip-preview", "--run-program"
+    )
     assert refresh.returncode != 0
-    errors = [line.strip() for line in refresh.stdout.splitlines() if sock("host3")[7:] in line]
-    assert len(errors) == 1, refresh.stdout
-    assert "Cannot connect to the Docker daemon" in errors[0] or "connect" in errors[0]
+    messages = {
+        line.split("error: ", 1)[-1].strip()
+        for line in refresh.stdout.splitlines()
+        if "error: " in line and "host3" in line
+    }
+    assert messages == {
+        f"Docker host 'host3' at {sock('host3')} (no such file or directory) does not answer; "
+        "start it (scripts/docker-hosts.sh start), then run again"
+    }, refresh.stdout
+    assert "provider2.go" not in refresh.stdout  # no provider error per resource
+    # Without the program, the provider's own error for each resource of host3 (for the
+    # record: it names the socket, among Terraform plumbing).
+    plain = project.pulumi("refresh", "--stack", stack.name, "--yes", "--skip-preview")
+    assert plain.returncode != 0
+    assert f"Cannot connect to the Docker daemon at {sock('host3')}" in plain.stdout
 
     started = subprocess.run([str(HOSTS_SCRIPT), "start"], capture_output=True, text=True)
     assert started.returncode == 0, started.stderr
-    up = project.up(stack)
+    # What `make up` runs for a stack on the local hosts: refresh first, then converge.
+    up = project.up(stack, "--refresh")
     assert up.returncode == 0, up.stdout
     # Nothing duplicated: one container per name, on its own host; the state agrees.
     assert named("host3", "container") == [f"{PREFIX}c"]
