@@ -103,7 +103,8 @@ EXTERNAL_IPS = Rule(
     check=_check_external_ips,
     config={
         "allowedExternalIPs": string_list_option(
-            "Addresses allowed besides the stack spec's exposure.externalIPs."
+            "Addresses allowed besides the stack spec's exposure.externalIPs.",
+            format="ip-address",
         )
     },
     watches=(SERVICE_TYPE,),
@@ -147,7 +148,8 @@ INGRESS_TLS = Rule(
     check=_check_tls,
     config={
         "allowPlaintextHosts": string_list_option(
-            "Hosts allowed without TLS (the stack spec's allowPlaintextHosts)."
+            "Hosts allowed without TLS (the stack spec's allowPlaintextHosts).",
+            format="ingress-host",
         )
     },
     watches=INGRESS_TYPES,
@@ -193,7 +195,7 @@ INGRESS_HOSTS = Rule(
     config={
         "allowedHosts": {
             "type": "array",
-            "items": {"type": "string"},
+            "items": {"type": "string", "format": "ingress-host"},
             "default": [],
             "description": 'Wildcard hosts allowed anyway; "" allows empty hosts and '
             "default backends.",
@@ -252,7 +254,11 @@ SNIPPETS = Rule(
     description="Checks that no Ingress uses ingress-nginx *-snippet annotations.",
     level=Level.MANDATORY,
     check=_check_snippets,
-    config={"allowedAnnotations": string_list_option("Snippet annotation keys allowed anyway.")},
+    config={
+        "allowedAnnotations": string_list_option(
+            "Snippet annotation keys allowed anyway.", format="label-key"
+        )
+    },
     watches=INGRESS_TYPES,
 )
 
@@ -289,7 +295,8 @@ HOST_NETWORK = Rule(
     check=_check_host_network,
     config={
         "allowedWorkloads": string_list_option(
-            "Workloads allowed anyway, as `namespace/name` (e.g. a CNI agent)."
+            "Workloads allowed anyway, as `namespace/name` (e.g. a CNI agent).",
+            format="namespaced-name",
         )
     },
     watches=WORKLOAD_TYPES,

@@ -438,8 +438,12 @@ DANGLING = Rule(
             "items": {
                 "type": "object",
                 "properties": {
-                    "namespace": {"type": "string"},
-                    "podLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "namespace": {"type": "string", "format": "dns-label"},
+                    "podLabels": {
+                        "type": "object",
+                        "propertyNames": {"format": "label-key"},
+                        "additionalProperties": {"type": "string", "format": "label-value"},
+                    },
                 },
                 "required": ["namespace"],
                 "additionalProperties": False,
