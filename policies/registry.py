@@ -28,7 +28,7 @@ from typing import Any
 from netkit.documents import read_documents
 from netkit.errors import InvalidValue, NetkitError
 from netkit.model import NetworkModel
-from policies.rules import cni, docker, exposure, least_privilege, overlap
+from policies.rules import cni, dangling, docker, exposure, least_privilege, overlap, privileges
 from policies.rules.base import (
     FORMATS,
     UNKNOWN_MESSAGE,
@@ -45,10 +45,13 @@ RULES: tuple[Rule, ...] = (
     *overlap.RULES,
     *least_privilege.RULES,
     *exposure.RULES,
+    *dangling.RULES,
+    *privileges.RULES,
     *docker.RULES,
     *cni.RULES,
 )
-"""Every rule, in report order: overlap, least privilege, exposure, Docker, CNI."""
+"""Every rule, in report order: overlap, least privilege, exposure, dangling references,
+pod privileges, Docker, CNI."""
 
 _BY_NAME = {rule.name: rule for rule in RULES}
 ALL = "all"

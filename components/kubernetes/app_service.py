@@ -59,6 +59,9 @@ class AppService(pulumi.ComponentResource):
                                     "run_as_non_root": True,
                                     "read_only_root_filesystem": True,
                                     "allow_privilege_escalation": False,
+                                    # No capabilities: NET_RAW (raw sockets, spoofing)
+                                    # is in the runtime's default set otherwise.
+                                    "capabilities": {"drop": ["ALL"]},
                                 },
                             }
                         ],

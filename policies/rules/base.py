@@ -37,6 +37,7 @@ from netkit.model import (
     Service,
     Workload,
 )
+from netkit.privileges import PortRange
 from netkit.reachability import Reachability, analyze
 
 RuleConfig = Mapping[str, Any]
@@ -345,6 +346,7 @@ FORMATS: Mapping[str, Callable[[object], object]] = {
     "label-value": names.label_value,
     "docker-name": names.docker_name,
     "address-pool": _address_pool,
+    "port-range": PortRange.parse,
 }
 """Value formats a rule's config schema may name (`"format": "cidr"`), each a function
 that raises `InvalidValue` naming the value and the rule. `policies.registry` checks every

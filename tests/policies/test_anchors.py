@@ -148,3 +148,13 @@ def test_check_judges_each_object_as_the_anchor_does(
         f"netkit says {v.judged}"
         for v in missed
     )
+
+
+def test_every_anchor_rule_of_the_corpus_is_named_in_the_anchor_table() -> None:
+    from policies.anchors import ANCHORS
+    from policies.registry import RULES
+
+    assert set(ANCHORS) <= {rule.name for rule in RULES}
+    for case in CASES:
+        spec = json.loads((case / "case.json").read_text())
+        assert spec["rule"] in ANCHORS, case.name

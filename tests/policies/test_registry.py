@@ -64,6 +64,15 @@ _PUBLIC = policy(
     ingress=[{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [tcp(80)]}],
 )
 
+
+def _with_docker_socket() -> dict[str, Any]:
+    manifest = deployment("ci", "runner")
+    manifest["spec"]["template"]["spec"]["volumes"] = [
+        {"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}
+    ]
+    return manifest
+
+
 # One model per rule that the rule finds fault with (and a config when it needs one).
 VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
     "docker-network-disallow-subnet-overlap": (
@@ -162,6 +171,24 @@ VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
         _manifests(deployment("shop", "web", host_network=True)),
         {},
     ),
+    "k8s-service-disallow-dangling": (_manifests(service("shop", "web")), {}),
+    "k8s-service-require-declared-target-port": (
+        _manifests(
+            deployment("shop", "web"),
+            service("shop", "web", ports=[{"port": 80, "targetPort": "grpc"}]),
+        ),
+        {},
+    ),
+    "k8s-ingress-disallow-dangling-backend": (
+        _manifests(ingress("shop", "web", ["a.example.com"], tls=["a.example.com"])),
+        {},
+    ),
+    "k8s-workload-require-drop-net-raw": (_manifests(deployment("shop", "web")), {}),
+    "k8s-workload-disallow-docker-socket": (_manifests(_with_docker_socket()), {}),
+    "k8s-workload-restrict-host-port-range": (
+        _manifests(deployment("shop", "web", host_port=80)),
+        {},
+    ),
     "docker-network-require-internal-backend": (
         _edit("netkit-dev-backend-network", _set(internal=False)),
         {},
@@ -192,7 +219,7 @@ RULE_NAMES = [rule.name for rule in RULES]
 
 
 def test_every_rule_is_named_area_resource_what_and_described_as_checks_that():
-    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 28
+    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 34
     for rule in RULES:
         assert NAME_PATTERN.match(rule.name), rule.name
         assert rule.description.startswith("Checks that"), rule.name
@@ -229,11 +256,16 @@ def test_overlap_and_least_privilege_rules_are_mandatory_by_default():
     advisory = sorted(name for name, level in levels.items() if level is Level.ADVISORY)
 
     assert advisory == [
+        "k8s-ingress-disallow-dangling-backend",
         "k8s-ingress-disallow-wildcard-host",
         "k8s-ingress-require-unique-host-path",
         "k8s-networkpolicy-disallow-dangling",
         "k8s-networkpolicy-require-policy-types",
         "k8s-networkpolicy-require-port-protocol",
+        "k8s-service-disallow-dangling",
+        "k8s-service-require-declared-target-port",
+        "k8s-workload-require-drop-net-raw",
+        "k8s-workload-restrict-host-port-range",
     ]
 
 
