@@ -113,7 +113,6 @@ KNOWN_MISSES = {
         "hostPorts of initContainers"
     ),
     "036-polaris-tlsSettingsMissing-failure.yaml": "an Ingress without host nor tls",
-    "066-calico-operator-5": "IPv6 pools default to no encapsulation",
 }
 
 
