@@ -40,7 +40,7 @@ $(VENV)/.installed: pyproject.toml
 # Every `pulumi` run starts the program and the policy pack as Python processes; where
 # PYTHONDONTWRITEBYTECODE is set they would compile our modules from source each time.
 bytecode: install
-	@$(PY) -m compileall -q netkit components policies >/dev/null
+	@$(PY) -m compileall -q netkit netkit_cli components policies >/dev/null
 
 toolchain:
 	@scripts/toolchain.sh --check || scripts/toolchain.sh
@@ -92,4 +92,4 @@ bench: install bytecode toolchain docker
 	$(PY) benchmarks/run_all.py
 
 reference: install
-	$(PY) -m netkit.reference README.md
+	$(PY) -m netkit_cli.reference README.md

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from netkit import cli
 from netkit.model import NetworkModel, Workload, frozen_labels
+from netkit_cli import main as cli
 
 
 @pytest.fixture(autouse=True)
@@ -130,7 +130,7 @@ def test_a_malformed_manifest_is_reported_without_traceback(capsys, tmp_path):
 
 
 def test_connlist_stack_reads_the_model_of_the_stack(capsys, monkeypatch):
-    import netkit.synth
+    import netkit_cli.synth
 
     seen: list[str] = []
 
@@ -140,7 +140,7 @@ def test_connlist_stack_reads_the_model_of_the_stack(capsys, monkeypatch):
             workloads=(Workload("Deployment", "api", "prod", frozen_labels({"app": "api"})),)
         )
 
-    monkeypatch.setattr(netkit.synth, "model_for_stack", fake_model_for_stack)
+    monkeypatch.setattr(netkit_cli.synth, "model_for_stack", fake_model_for_stack)
     code, out, _ = run(capsys, "connlist", "--stack", "dev")
     assert seen == ["dev"]
     assert code == 0

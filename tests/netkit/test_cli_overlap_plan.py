@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netkit import cli
 from netkit.host_routes import parse_ip_route
 from netkit.model import AddressSpace, Layer, NetworkModel
+from netkit_cli import main as cli
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +109,7 @@ def test_overlap_against_host_routes_ignores_the_hosts_own_nesting(monkeypatch, 
     routes = parse_ip_route(
         "10.0.0.0/8 via 192.0.2.9 dev tun0\n10.1.0.0/16 dev eth1 proto kernel\n"
     )
-    monkeypatch.setattr("netkit.commands.overlap.read_host_routes", lambda notes: routes)
+    monkeypatch.setattr("netkit_cli.commands.overlap.read_host_routes", lambda notes: routes)
     code, out, _ = run(capsys, "overlap", "--host-routes", "--reserved", "lab=192.168.0.0/16")
     assert (code, out) == (0, "3 address spaces, 0 overlaps (1 expected by design, not counted)\n")
     code, out, _ = run(capsys, "overlap", "--host-routes", "--reserved", "lab=10.1.2.0/24")
@@ -130,7 +130,7 @@ def test_overlap_of_a_stack_reads_its_model(monkeypatch, capsys):
         notes=("skipped kind 'Foo'",),
     )
     stacks: list[str] = []
-    monkeypatch.setattr("netkit.synth.model_for_stack", lambda stack: stacks.append(stack) or model)
+    monkeypatch.setattr("netkit_cli.synth.model_for_stack", lambda stack: stacks.append(stack) or model)
     code, out, err = run(capsys, "overlap", "--stack", "dev")
     assert (code, stacks) == (1, ["dev"])
     assert out == (
@@ -141,7 +141,7 @@ def test_overlap_of_a_stack_reads_its_model(monkeypatch, capsys):
 
 
 def test_overlap_of_a_stack_without_synthesis_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "netkit.synth", None)
+    monkeypatch.setitem(sys.modules, "netkit_cli.synth", None)
     code, out, err = run(capsys, "overlap", "--stack", "dev")
     assert (code, out) == (2, "")
     assert err.startswith("netkit: error: --stack 'dev': synthesis is not available")
@@ -331,7 +331,7 @@ def test_overlap_of_a_stack_reports_what_the_overlap_rule_reports(monkeypatch, c
             AddressSpace("pods", Layer.POD_CIDR, ipaddress.ip_network("10.244.0.0/16"), stack),
         )
     )
-    monkeypatch.setattr("netkit.synth.model_for_stack", lambda stack: model)
+    monkeypatch.setattr("netkit_cli.synth.model_for_stack", lambda stack: model)
 
     code, out, _ = run(capsys, "overlap", "--stack", "dev")
 

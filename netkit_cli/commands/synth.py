@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from netkit.synth import ResourceRecord
+    from netkit_cli.synth import ResourceRecord
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +41,7 @@ def render_table(records: list[ResourceRecord]) -> str:
 def run(args: argparse.Namespace) -> int:
     # Imported here: the program and Pulumi's runtime are only loaded when synthesizing,
     # which keeps every other command's start-up fast.
-    from netkit.synth import synthesize
+    from netkit_cli.synth import synthesize
 
     records = synthesize(args.stack, args.project_dir)
     if args.format == "json":

@@ -61,7 +61,7 @@ def load_model(paths: list[Path], stack: str | None) -> NetworkModel:
         raise NetkitError("give manifest paths or --stack, not both")
     if stack:
         # Imported here: the stack front door pulls in Pulumi, which manifests don't need.
-        from netkit.synth import model_for_stack
+        from netkit_cli.synth import model_for_stack
 
         return model_for_stack(stack)
     if not paths:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from netkit.commands.connlist import write_output
 from netkit.diff import FORMATS, diff, render_diff
 from netkit.manifests import load_manifests
 from netkit.model import NetworkModel
+from netkit_cli.commands.connlist import write_output
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,7 +53,7 @@ def load_side(source: str) -> tuple[str, NetworkModel]:
     care where a side came from.
     """
     if source.startswith(STACK_PREFIX):
-        from netkit.synth import model_for_stack  # runs the program: only when asked
+        from netkit_cli.synth import model_for_stack  # runs the program: only when asked
 
         return source, model_for_stack(source[len(STACK_PREFIX) :])
     return source, load_manifests([Path(source)])

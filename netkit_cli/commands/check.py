@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         raise NetkitError("nothing to check: give --stack NAME or PATH... (manifests)")
     config = PackConfig.load(args.config) if args.config else PackConfig()
     if args.stack:
-        from netkit.synth import model_for_stack
+        from netkit_cli.synth import model_for_stack
 
         model = model_for_stack(args.stack, args.project_dir)
         target = f"stack {args.stack}"

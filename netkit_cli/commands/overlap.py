@@ -255,7 +255,7 @@ def _manifest_spaces(paths: list[Path], notes: list[str]) -> list[AddressSpace]:
 
 def _stack_model(stack: str) -> NetworkModel:
     try:
-        from netkit.synth import model_for_stack
+        from netkit_cli.synth import model_for_stack
     except ModuleNotFoundError as error:
         raise NetkitError(
             f"--stack {stack!r}: synthesis is not available in this install ({error}); "
