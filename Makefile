@@ -21,7 +21,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
 export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install bytecode system toolchain docker stack up preview destroy recover test lint typecheck unit e2e bench reference
+.PHONY: help install bytecode system toolchain docker stack up preview destroy recover test lint typecheck imports unit e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
@@ -75,6 +75,10 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
+# The layers stay apart: netkit_cli > components | policies > netkit (pyproject.toml).
+imports: install
+	$(VENV)/bin/lint-imports --no-cache
+
 system:
 	@scripts/system-packages.sh
 
@@ -85,7 +89,7 @@ unit: install system
 e2e: install bytecode toolchain docker
 	$(PY) -m pytest -m e2e tests/e2e
 
-test: lint typecheck unit e2e
+test: lint typecheck imports unit e2e
 
 bench: install bytecode toolchain docker
 	scripts/netpol-analyzer.sh >/dev/null
