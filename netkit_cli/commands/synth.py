@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from netkit_cli import options
 
 if TYPE_CHECKING:
     from netkit_cli.synth import ResourceRecord
@@ -18,11 +19,8 @@ def register(subparsers: Any) -> None:
         description="Run the Pulumi program offline (no engine, no providers) with the "
         "configuration of Pulumi.<stack>.yaml and print every resource it would declare.",
     )
-    parser.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
-    parser.add_argument("--format", choices=("json", "table"), default="table")
-    parser.add_argument(
-        "--project-dir", type=Path, default=Path.cwd(), help="folder holding Pulumi.yaml"
-    )
+    options.add_stack(parser, "stack name (reads Pulumi.<stack>.yaml)", required=True)
+    options.add_format(parser, ("json", "table"), "table")
     parser.set_defaults(handler=run)
 
 
