@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netkit.cli import main
 from netkit.errors import ManifestError
 from netkit.validate import validate_folder
+from netkit_cli.main import main
 
 SERVICE = {
     "apiVersion": "v1",

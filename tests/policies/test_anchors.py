@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from netkit.cli import main
+from netkit_cli.main import main
 from tests.conformance import cases, corpus
 
 CORPUS = corpus("policy-anchors")
