@@ -267,7 +267,7 @@ def rules_section() -> list[str]:
     for rule in RULES:
         config = "; ".join(
             f"`{key}` ({_short_default(schema['default'])})" for key, schema in rule.config.items()
-        )
+        ) or "none"
         rows.append(
             f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} |"
         )
