@@ -53,7 +53,7 @@ def stack_text(megabytes: float) -> str:
             f"      price: {index % 997}.{index % 100:02d}\n"
             f"      stock: {index * 7 % 10_000}\n"
             f"      active: {'true' if index % 3 else 'false'}\n"
-            f"      tags: [tag-{index % 13}, tag-{index % 17}, \"quoted {index}\"]\n"
+            f'      tags: [tag-{index % 13}, tag-{index % 17}, "quoted {index}"]\n'
             f"      dimensions: {{width: {index % 50}, height: {index % 70}, unit: cm}}\n"
             f"      description: >-\n"
             f"        Item number {index} of the generated catalogue, long enough\n"

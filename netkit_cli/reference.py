@@ -252,24 +252,31 @@ def _short_default(value: Any) -> str:
 
 
 def rules_section() -> list[str]:
-    """The policy pack's rules: name, default level, what it checks, its config keys."""
+    """The policy pack's rules: name, default level, what it checks, its config keys,
+    and the rules of the field's tools it corresponds to (`policies.anchors`)."""
+    from policies.anchors import ANCHORS
     from policies.registry import RULES
 
     rows = [
         "### Policy rules",
         "",
         "Every rule runs in `pulumi preview --policy-pack policies` and in `netkit check`; "
-        "levels and properties are set per rule in one JSON config file.",
+        "levels and properties are set per rule in one JSON config file. The anchor rules are "
+        "those of kube-linter, Kyverno's policy library, Polaris, Checkov and Calico whose "
+        "own test fixtures the rule is judged against (the policy-anchors conformance corpus, "
+        "196/196); none: a check only netkit's model can make.",
         "",
-        "| rule | default level | checks | config (default) |",
-        "| --- | --- | --- | --- |",
+        "| rule | default level | checks | config (default) | anchor rules |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in RULES:
         config = "; ".join(
             f"`{key}` ({_short_default(schema['default'])})" for key, schema in rule.config.items()
         ) or "none"
+        anchors = ", ".join(ANCHORS.get(rule.name, ())) or "none"
         rows.append(
-            f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} |"
+            f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} "
+            f"| {_cell(anchors)} |"
         )
     return [*rows, ""]
 

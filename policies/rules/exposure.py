@@ -120,6 +120,17 @@ def _check_tls(context: Context, config: RuleConfig) -> Iterator[Violation]:
         if ingress.kind != "Ingress":
             continue  # an OpenShift Route's TLS is not in the model
         hosts = sorted({p.host for p in ingress.paths if p.host and p.host not in plaintext})
+        hostless = [p for p in ingress.backends() if not p.host]
+        if not hosts and hostless and not ingress.tls and "" not in plaintext:
+            # No host and no spec.tls: every request, whatever its name, is plain HTTP
+            # (Polaris' tlsSettingsMissing fails it too).
+            yield Violation(
+                ResourceRef.ingress(ingress),
+                f"Ingress {_ref(ingress)} has no spec.tls, so it serves every request over "
+                'plain HTTP; add spec.tls with a certificate secret (or "" to '
+                "allowPlaintextHosts in this rule's config if plain HTTP is intended)",
+            )
+            continue
         if not hosts:
             continue
         tls_hosts = {host for tls in ingress.tls for host in tls.hosts}

@@ -250,7 +250,10 @@ def test_every_mistake_is_reported_on_its_own_line():
 def test_an_unreadable_stack_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text("config: [unclosed\n")
-    with pytest.raises(InvalidStackConfig, match=r"^Pulumi.bad.yaml, document 1: not valid YAML: line 2, column 1: "):
+    with pytest.raises(
+        InvalidStackConfig,
+        match=r"^Pulumi.bad.yaml, document 1: not valid YAML: line 2, column 1: ",
+    ):
         load_stack_file(bad)
     with pytest.raises(InvalidStackConfig, match="no such stack file"):
         load_stack_file(tmp_path / "Pulumi.none.yaml")

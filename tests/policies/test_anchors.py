@@ -99,21 +99,7 @@ def judge(case: Path, work: Path, capsys: pytest.CaptureFixture[str]) -> list[Ve
 
 # The cases netkit still judges otherwise than their source, each with its cause; the
 # test below fails (strict xfail) once one of them agrees, so the list only shrinks.
-KNOWN_MISSES = {
-    "001-kube-linter-non-isolated-pod": "DeploymentConfig is not read as a workload",
-    "004-kube-linter-host-network": "DeploymentConfig is not read as a workload",
-    "016-kyverno-disallow-host-ports": "hostPorts of initContainers/ephemeralContainers",
-    "019-kyverno-disallow-host-ports-chainsaw-pod-good.yaml-goodpod02-new": "hostPort: 0",
-    "021-kyverno-disallow-host-ports-chainsaw-pod-good.yaml-goodpod04-new": "hostPort: 0",
-    "023-kyverno-disallow-host-ports-chainsaw-pod-bad.yaml-badpod02-new": "hostPort: 0",
-    "025-kyverno-disallow-host-ports-chainsaw-podcontroller-good.yaml-gooddeployment01-new": (
-        "hostPort: 0"
-    ),
-    "027-kyverno-disallow-host-ports-chainsaw-podcontroller-bad.yaml-gooddeployment01-new": (
-        "hostPorts of initContainers"
-    ),
-    "036-polaris-tlsSettingsMissing-failure.yaml": "an Ingress without host nor tls",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def test_the_corpus_is_present_with_its_71_cases_and_196_objects() -> None:
