@@ -35,7 +35,9 @@ def test_stack_colon_names_a_stack_and_anything_else_a_path(tmp_path):
     assert Source.parse("stack:prod", tmp_path) == Source(
         SourceKind.STACK, stack="prod", project_dir=tmp_path
     )
-    assert Source.parse("manifests/v1") == Source(SourceKind.PATHS, paths=(Path("manifests/v1"),))
+    assert Source.parse("manifests/v1") == Source(
+        SourceKind.PATHS, paths=(Path("manifests/v1"),)
+    )
     assert Source.of_stack("dev").describe() == "stack dev"
     assert Source.of_paths([Path("a"), Path("b.yaml")]).describe() == "a, b.yaml"
 
@@ -108,11 +110,7 @@ def test_merge_keeps_the_first_models_intent_and_appends_the_others_objects():
 
     merged = merge(stack, other)
 
-    assert (merged.address_spaces, merged.connections, merged.notes) == (
-        (vpn, pods),
-        (),
-        ("a", "b"),
-    )
+    assert (merged.address_spaces, merged.connections, merged.notes) == ((vpn, pods), (), ("a", "b"))
 
 
 LAYERS = [layer for layer in Layer if layer is not Layer.RESERVED]

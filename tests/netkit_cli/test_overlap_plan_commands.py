@@ -146,7 +146,9 @@ def test_overlap_reads_manifests_and_address_spaces_files_together(tmp_path, cap
         "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
     )
     spaces = write(tmp_path, "spaces.yaml", SPACES)
-    code, out, err = run(capsys, "overlap", str(cluster), spaces, "--reserved", "x=10.10.1.0/24")
+    code, out, err = run(
+        capsys, "overlap", str(cluster), spaces, "--reserved", "x=10.10.1.0/24"
+    )
     assert code == 1
     assert out == (
         "docker bridge 'backend' 10.10.0.0/16 contains reserved 'corp-vpn' 10.10.8.0/21\n"
