@@ -15,6 +15,7 @@ side is one of:
   a `pulumi preview --json` file      what the preview would deploy (its new states)
   a stack file, `DIR/Pulumi.NAME.yaml` the program run offline on it (the base branch's)
   stack:NAME                           the same, on `Pulumi.NAME.yaml` here
+  none                                 nothing (a stack that is not deployed yet)
   Kubernetes manifests (file or folder)
 
 `-o FILE` appends (the job summary collects every step's). Exit status: 0 when the
@@ -42,12 +43,15 @@ from netkit.resources import model_from_resources
 from netkit.review import render_summary
 
 STACK_PREFIX = "stack:"
+NOTHING = "none"
 
 
 def load_side(source: str, argument: str) -> tuple[str, NetworkModel]:
     """A label saying where one side came from, and its model."""
     from netkit.synth import model_for_stack  # runs the program: only when asked
 
+    if source == NOTHING:
+        return "nothing (not deployed yet)", model_from_resources([])
     if source.startswith(STACK_PREFIX):
         name = source[len(STACK_PREFIX) :]
         return f"the stack file `Pulumi.{name}.yaml`", model_for_stack(name)
@@ -55,7 +59,7 @@ def load_side(source: str, argument: str) -> tuple[str, NetworkModel]:
     if not path.exists():
         raise NetkitError(
             f"{argument} {source!r}: no such file or folder; give a `pulumi stack export` or "
-            "`pulumi preview --json` file, a stack file, stack:NAME or manifests"
+            "`pulumi preview --json` file, a stack file, stack:NAME, none or manifests"
         )
     if path.is_file() and path.name.startswith("Pulumi.") and path.suffix in (".yaml", ".yml"):
         name = path.name[len("Pulumi.") : -len(path.suffix)]

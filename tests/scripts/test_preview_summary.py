@@ -100,7 +100,7 @@ def test_a_missing_side_or_a_wrong_preview_file_is_one_line_and_exit_2(tmp_path:
     assert missing.stderr == (
         f"preview-summary: error: --before {str(tmp_path / 'nope.json')!r}: no such file or "
         "folder; give a `pulumi stack export` or `pulumi preview --json` file, a stack file, "
-        "stack:NAME or manifests\n"
+        "stack:NAME, none or manifests\n"
     )
 
     not_a_preview = tmp_path / "export.json"
@@ -113,4 +113,15 @@ def test_a_missing_side_or_a_wrong_preview_file_is_one_line_and_exit_2(tmp_path:
     assert wrong.stderr == (
         f"preview-summary: error: --preview {str(not_a_preview)!r}: not `pulumi preview "
         "--json` output; give the file that command wrote\n"
+    )
+
+
+def test_a_stack_not_deployed_yet_opens_every_connection_it_declares():
+    result = run("--stack", "dev", "--before", "none", "--after", "stack:dev")
+
+    assert result.returncode == 0, result.stderr
+    assert "From nothing (not deployed yet) to the stack file `Pulumi.dev.yaml`." in result.stdout
+    assert (
+        "- **opens** `shop-api/api[Deployment]` → `shop-data/db[Deployment]` on TCP 5432"
+        in result.stdout
     )
