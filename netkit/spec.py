@@ -506,7 +506,21 @@ def _unique(items: list[str], path: str, what: str) -> None:
 
 
 def check_cross_references(spec: StackSpec) -> None:
-    """Checks that span records: unique names, references to declared things."""
+    """Checks that span records: unique names, references to declared things. Each area
+    is checked in turn, so the first problem reported is the first in the file's order."""
+    for check in (
+        _check_docker,
+        _check_services,
+        _check_ingresses,
+        _check_connections,
+        _check_calico,
+    ):
+        check(spec)
+
+
+def _check_docker(spec: StackSpec) -> None:
+    """Unique network and container names; attachments to declared networks; bridges on
+    one host; published ports reachable from outside."""
     docker = spec.docker
     _unique([b.name for b in docker.bridges], "docker.bridges", "network")
     _unique([o.name for o in docker.overlays], "docker.overlays", "network")
@@ -541,26 +555,46 @@ def check_cross_references(spec: StackSpec) -> None:
                 "attach it to a non-internal network too",
             )
 
+
+def _declared_services(spec: StackSpec) -> dict[tuple[str, str], AppServiceSpec]:
+    """(namespace, name) -> the service declared there."""
+    return {(ns.name, svc.name): svc for ns in spec.kubernetes.namespaces for svc in ns.services}
+
+
+def _check_services(spec: StackSpec) -> None:
+    """Unique namespace and service names; service types the stack's exposure allows."""
     k8s = spec.kubernetes
     _unique([ns.name for ns in k8s.namespaces], "kubernetes.namespaces", "namespace")
-    services: dict[tuple[str, str], AppServiceSpec] = {}
     for n_index, ns in enumerate(k8s.namespaces):
         _unique(
             [s.name for s in ns.services], f"kubernetes.namespaces[{n_index}].services", "service"
         )
-        for svc in ns.services:
-            services[(ns.name, svc.name)] = svc
+        for s_index, svc in enumerate(ns.services):
             if svc.type not in spec.exposure.service_types:
                 allowed = ", ".join(spec.exposure.service_types)
                 raise _Problem(
-                    f"kubernetes.namespaces[{n_index}].services[{ns.services.index(svc)}].type",
+                    f"kubernetes.namespaces[{n_index}].services[{s_index}].type",
                     f"service type {svc.type!r} is not allowed in this stack (allowed: {allowed}); "
                     "add it to exposure.serviceTypes if it is intended",
                 )
+
+
+def _check_ingresses(spec: StackSpec) -> None:
+    """Unique ingress names; each ingress's namespace, backends and TLS hosts."""
+    k8s = spec.kubernetes
     namespaces = {ns.name for ns in k8s.namespaces}
+    services = _declared_services(spec)
     _unique([i.name for i in k8s.ingresses], "kubernetes.ingresses", "ingress")
     for i_index, ingress in enumerate(k8s.ingresses):
         _check_ingress(ingress, f"kubernetes.ingresses[{i_index}]", namespaces, services)
+
+
+def _check_connections(spec: StackSpec) -> None:
+    """Each connection names declared namespaces and services, one side in the cluster,
+    and ports its destination serves."""
+    k8s = spec.kubernetes
+    namespaces = {ns.name for ns in k8s.namespaces}
+    services = _declared_services(spec)
     named: dict[str, int] = {}
     for c_index, conn in enumerate(k8s.connections):
         _check_connection_named_once(conn, c_index, named, k8s.connections)
@@ -588,11 +622,17 @@ def check_cross_references(spec: StackSpec) -> None:
             )
         if conn.destination.workload is not None:
             _check_ports_served(conn, services, f"kubernetes.connections[{c_index}].ports")
-    if k8s.calico is not None:
-        for p_index, pool in enumerate(k8s.calico.ip_pools):
-            _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
-        if len(k8s.calico.ip_pools) > 25:
-            raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
+
+
+def _check_calico(spec: StackSpec) -> None:
+    """Each IP pool's own rules, and Calico's limit on their number."""
+    calico = spec.kubernetes.calico
+    if calico is None:
+        return
+    for p_index, pool in enumerate(calico.ip_pools):
+        _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
+    if len(calico.ip_pools) > 25:
+        raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
 
 
 def _check_connection_named_once(

@@ -21,6 +21,7 @@ class AppService(pulumi.ComponentResource):
     """
 
     dns_name: pulumi.Output[str]
+    """The fully qualified name of its Service (`<name>.<namespace>.svc.<cluster domain>`)."""
 
     def __init__(
         self,
