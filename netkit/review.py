@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from netkit.diff import ConnectionDiff, DiffType, render_diff
-from netkit.engine_json import EngineDocument
+from netkit.sources.engine_json import EngineDocument
 
 __all__ = ["ResourceChange", "render_summary", "resource_changes"]
 

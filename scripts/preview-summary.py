@@ -30,31 +30,25 @@ import sys
 from pathlib import Path
 
 from netkit.diff import diff
-from netkit.engine_json import (
-    DocumentKind,
-    EngineDocument,
-    read_engine_document,
-    resources_from_export,
-    resources_from_preview,
-)
 from netkit.errors import NetkitError
 from netkit.model import NetworkModel
-from netkit.resources import model_from_resources
 from netkit.review import render_summary
+from netkit.sources import STACK_PREFIX, Loader, Source
+from netkit.sources.engine_json import DocumentKind, EngineDocument, read_engine_document
 
-STACK_PREFIX = "stack:"
 NOTHING = "none"
 
 
 def load_side(source: str, argument: str) -> tuple[str, NetworkModel]:
     """A label saying where one side came from, and its model."""
-    from netkit.synth import model_for_stack  # runs the program: only when asked
+    from netkit_cli.synth import model_for_stack  # runs the program: only when asked
 
+    loader = Loader(stack_model=model_for_stack)
     if source == NOTHING:
-        return "nothing (not deployed yet)", model_from_resources([])
+        return "nothing (not deployed yet)", NetworkModel()
     if source.startswith(STACK_PREFIX):
         name = source[len(STACK_PREFIX) :]
-        return f"the stack file `Pulumi.{name}.yaml`", model_for_stack(name)
+        return f"the stack file `Pulumi.{name}.yaml`", loader.load(Source.of_stack(name))
     path = Path(source)
     if not path.exists():
         raise NetkitError(
@@ -63,15 +57,15 @@ def load_side(source: str, argument: str) -> tuple[str, NetworkModel]:
         )
     if path.is_file() and path.name.startswith("Pulumi.") and path.suffix in (".yaml", ".yml"):
         name = path.name[len("Pulumi.") : -len(path.suffix)]
-        return f"the stack file `{path}`", model_for_stack(name, path.parent)
+        return f"the stack file `{path}`", loader.load(Source.of_stack(name, path.parent))
     document = read_engine_document(path) if path.is_file() else None
-    if document is not None and document.kind is DocumentKind.EXPORT:
-        return "the deployed stack", model_from_resources(resources_from_export(document))
-    if document is not None:
-        return "this pull request's preview", model_from_resources(resources_from_preview(document))
-    from netkit.manifests import load_manifests
-
-    return f"the manifests in `{path}`", load_manifests([path])
+    if document is None:
+        label = f"the manifests in `{path}`"
+    elif document.kind is DocumentKind.EXPORT:
+        label = "the deployed stack"
+    else:
+        label = "this pull request's preview"
+    return label, loader.load(Source.of_paths([path]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from netkit.diff import ConnectionDiff, DiffType
-from netkit.engine_json import DocumentKind, EngineDocument
 from netkit.portset import ConnectionSet
 from netkit.review import MAX_ROWS, ResourceChange, render_summary, resource_changes
+from netkit.sources.engine_json import DocumentKind, EngineDocument
 
 NONE = ConnectionSet.none()
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

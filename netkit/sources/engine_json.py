@@ -5,7 +5,8 @@
 
 Both hold resources as the engine does (type token, URN, inputs with engine names), so
 `netkit.resources.model_from_resources` reads them as it reads `netkit synth` output: the
-model of what is deployed, and of what a pull request would deploy, for `netkit.review`.
+model of what is deployed, and of what a pull request would deploy. Every command that
+takes paths reads them (`netkit diff --format md deployed.json preview.json`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "DocumentKind",
     "EngineDocument",
     "read_engine_document",
+    "read_engine_resources",
     "resources_from_export",
     "resources_from_preview",
 ]
@@ -142,3 +144,16 @@ def resources_from_preview(preview: EngineDocument, side: str = "new") -> list[R
         if res is not None:
             by_urn[res.urn] = res
     return list(by_urn.values())
+
+
+def read_engine_resources(path: Path) -> list[Resource] | None:
+    """The resources of a `pulumi stack export` file (what is deployed) or of a `pulumi
+    preview --json` file (what the update would deploy), or None for anything else."""
+    if path.suffix.lower() != ".json":
+        return None
+    document = read_engine_document(path)
+    if document is None:
+        return None
+    if document.kind is DocumentKind.EXPORT:
+        return resources_from_export(document)
+    return resources_from_preview(document)

@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from netkit.diff import diff
-from netkit.engine_json import (
+from netkit.errors import ManifestError
+from netkit.resources import UNKNOWN, Resource, model_from_resources
+from netkit.sources import Loader, Source
+from netkit.sources.engine_json import (
     SECRET_SIGNATURE,
     DocumentKind,
     EngineDocument,
@@ -17,8 +20,6 @@ from netkit.engine_json import (
     resources_from_export,
     resources_from_preview,
 )
-from netkit.errors import ManifestError
-from netkit.resources import UNKNOWN, Resource, model_from_resources
 from tests.policies.conftest import dev_records
 
 STACK_URN = "urn:pulumi:dev::netkit::pulumi:pulumi:Stack::netkit-dev"
@@ -186,3 +187,22 @@ def test_a_malformed_export_names_the_file_the_entry_and_the_value(deployment, m
         resources_from_export(exported)
 
     assert str(raised.value) == message
+
+
+def test_every_command_reads_an_export_and_a_preview_as_paths(tmp_path: Path):
+    exported = tmp_path / "deployed.json"
+    exported.write_text(json.dumps(dev_export()))
+    steps = [
+        {"op": "same", "urn": r["urn"], "oldState": r, "newState": r}
+        for r in dev_export()["deployment"]["resources"]
+    ]
+    previewed = tmp_path / "preview.json"
+    previewed.write_text(json.dumps({"steps": steps, "changeSummary": {"same": len(steps)}}))
+    synthesized = model_from_resources(
+        [Resource(r.type, r.name, r.urn, r.inputs) for r in dev_records()]
+    )
+
+    for path in (exported, previewed):
+        model = Loader().load(Source.of_paths([path]))
+        assert diff(synthesized, model) == [], path.name
+        assert model.workloads and model.notes == ()
