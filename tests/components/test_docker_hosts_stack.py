@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from netkit.resources import model_from_resources
-from netkit.synth import ResourceRecord, synthesize
+from netkit_cli.synth import ResourceRecord, synthesize
 
 ROOT = Path(__file__).parents[2]
 PROVIDER = "pulumi:providers:docker"
@@ -77,7 +77,7 @@ def test_the_dev_stack_keeps_the_default_provider_and_no_host_labels():
 def test_the_stack_outputs_each_host_s_url_and_each_container_s_place(monkeypatch):
     from components.program import deploy
     from netkit.spec import read_stack_file
-    from netkit.synth import record_resources
+    from netkit_cli.synth import record_resources
 
     monkeypatch.setenv("NETKIT_DOCKER_HOSTS_STATE", "/state/hosts")
     built = []

@@ -159,7 +159,7 @@ def test_an_overlay_meant_to_span_hosts_is_what_the_rule_asks_for():
 
 
 def _lab_resources(edit: Any = None) -> list[Resource]:
-    from netkit.synth import synthesize
+    from netkit_cli.synth import synthesize
     from tests.policies.conftest import ROOT
 
     resources = []
@@ -200,3 +200,33 @@ def test_a_container_of_unknown_host_is_not_judged():
             ]
 
     assert messages(BRIDGES, model_from_resources(_lab_resources(edit))) == []
+
+
+def _installation_pool(pool: dict[str, object]) -> Resource:
+    return Resource(
+        "kubernetes:operator.tigera.io/v1:Installation",
+        "default",
+        "",
+        {
+            "apiVersion": "operator.tigera.io/v1",
+            "kind": "Installation",
+            "metadata": {"name": "default"},
+            "spec": {"cni": {"type": "Calico"}, "calicoNetwork": {"ipPools": [pool]}},
+        },
+    )
+
+
+def test_an_ipv6_pool_without_encapsulation_gets_none_as_the_operator_defaults_it():
+    # The Tigera operator's own test: an IPv6-only Installation with nothing else set is
+    # valid, its pool defaulted to no encapsulation (IPIP cannot carry IPv6).
+    model = model_from_resources([_installation_pool({"name": "v6", "cidr": "fd00::0/64"})])
+
+    (pool,) = model.calico_pools
+    assert pool.encapsulation == "None"
+    assert messages("calico-ippool-require-valid-config", model) == []
+
+
+def test_an_ipv4_pool_without_encapsulation_still_gets_ipip():
+    model = model_from_resources([_installation_pool({"name": "v4", "cidr": "10.244.0.0/16"})])
+
+    assert model.calico_pools[0].encapsulation == "IPIP"
