@@ -93,3 +93,56 @@ def test_each_host_s_routes_are_that_host_s(fake_namespaces):
     assert notes == [
         "host 'far' (ssh://me@far): its routes cannot be read from this machine; skipped"
     ]
+
+
+# --------------------------------------------------------------------------- engines down
+
+
+@pytest.fixture
+def fake_engine(tmp_path):
+    """A Unix socket answering `GET /_ping` as the Docker engine does (200 OK)."""
+    import socket
+    import threading
+
+    path = tmp_path / "engine.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(1024)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"unix://{path}"
+    server.close()
+
+
+def test_an_engine_answering_its_ping_is_no_problem(fake_engine):
+    assert docker_hosts.engine_problem(fake_engine) is None
+    assert docker_hosts.unanswered_hosts([("host1", fake_engine)]) is None
+
+
+def test_engines_that_do_not_answer_are_named_in_one_line_with_the_fix(
+    fake_engine, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("NETKIT_DOCKER_HOSTS_STATE", str(tmp_path / "state"))
+    line = docker_hosts.unanswered_hosts(
+        [("host1", fake_engine), ("host3", "netkit-hosts://host3"), ("far", "ssh://me@far")]
+    )
+    assert line == (
+        f"Docker host 'host3' at unix://{tmp_path}/state/host3.sock (no such file or directory) "
+        "does not answer; start it (scripts/docker-hosts.sh start), then run again"
+    )
+    two = docker_hosts.unanswered_hosts(
+        [("a", f"unix://{tmp_path}/a.sock"), ("b", f"unix://{tmp_path}/b.sock")]
+    )
+    assert two is not None and "\n" not in two
+    assert two.startswith("Docker hosts 'a' at ")
+    assert two.endswith("do not answer; start them, then run again")
