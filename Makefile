@@ -67,8 +67,9 @@ stack: install bytecode toolchain
 	@mkdir -p .pulumi-state
 	@pulumi stack select --create $(STACK) >/dev/null
 
-# On the local hosts, `up` refreshes first: a host that was down comes back with its
-# containers stopped when their overlay was not there yet, and only a refresh sees it.
+# On the local hosts, `up` refreshes first: after a host's engine restarts, a container of
+# it may still be stopped (its restart policy usually brings it back), and only a refresh
+# sees that.
 up: docker hosts stack
 	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies $(if $(LOCAL_HOSTS),--refresh)
 	@if [ -d rendered/$(STACK) ]; then $(VENV)/bin/netkit validate rendered/$(STACK); fi

@@ -83,6 +83,7 @@ def derive(name: str, edit: Any = None) -> str:
     text = LAB_STACK_FILE.read_text().replace("netkit-lab-", f"netkit-{name}-")
     text = text.replace("10.201.", "10.225.")
     document = yaml.safe_load(text)
+    document.pop("encryptionsalt", None)  # `pulumi stack init` writes the new stack's own
     if edit is not None:
         edit(document["config"])
     return yaml.safe_dump(document, sort_keys=False)
