@@ -111,13 +111,13 @@ engine_up() {
   dir="$state/host$k"
   if answers "$k"; then return 0; fi
   mkdir -p "$dir/data" "$dir/exec"
-  # An engine still shutting down (it gives its containers --shutdown-timeout) holds the
-  # pid file: wait for it to go. A pid file left by a killed engine would stop the new one
-  # ("pid file found").
+  # An engine still shutting down holds the pid file: wait for it to go (30 s or more on a
+  # loaded machine). A pid file left by a killed engine would stop the new one ("pid file
+  # found").
   local i old
   if [ -f "$dir/dockerd.pid" ]; then
     old="$(cat "$dir/dockerd.pid")"
-    for i in $(seq 1 60); do
+    for i in $(seq 1 120); do
       kill -0 "$old" 2>/dev/null || break
       answers "$k" && return 0
       sleep 0.5
@@ -227,7 +227,9 @@ engine_down() {
     pid="$(cat "$dir/dockerd.pid")"
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid"
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      # dockerd gives each container 10 s (busybox httpd as PID 1 ignores SIGTERM) and
+      # forces its own shutdown after 30 s or so on a loaded machine.
+      for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
       kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
     fi
     rm -f "$dir/dockerd.pid"

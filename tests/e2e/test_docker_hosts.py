@@ -308,7 +308,9 @@ def _stop_engine(host: str) -> None:
     pid_file = docker_hosts.state_dir() / host / "dockerd.pid"
     pid = int(pid_file.read_text())
     subprocess.run(["kill", "-TERM", str(pid)], check=True)
-    for _ in range(60):
+    # dockerd gives each container 10 s, and stops its swarm agent: 30 s on a loaded machine.
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
         if subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode:
             return
         time.sleep(0.5)
