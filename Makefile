@@ -24,7 +24,7 @@ TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
 YAML_HOST_BIN := $(shell scripts/yaml-host.sh --print-bin 2>/dev/null)
 export PATH := $(TOOLCHAIN_BIN):$(YAML_HOST_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install bytecode system toolchain yaml-host docker stack up preview destroy recover test lint typecheck unit e2e bench reference
+.PHONY: help install bytecode system toolchain yaml-host docker stack up preview destroy recover test lint typecheck imports unit e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
@@ -49,7 +49,7 @@ $(VENV)/.installed: pyproject.toml
 # Every `pulumi` run starts the program and the policy pack as Python processes; where
 # PYTHONDONTWRITEBYTECODE is set they would compile our modules from source each time.
 bytecode: install
-	@$(PY) -m compileall -q netkit components policies >/dev/null
+	@$(PY) -m compileall -q netkit netkit_cli components policies >/dev/null
 
 toolchain:
 	@scripts/toolchain.sh --check || scripts/toolchain.sh
@@ -87,6 +87,10 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
+# The layers stay apart: netkit_cli > components | policies > netkit (pyproject.toml).
+imports: install
+	$(VENV)/bin/lint-imports --no-cache
+
 system:
 	@scripts/system-packages.sh
 
@@ -97,11 +101,11 @@ unit: install system
 e2e: install bytecode toolchain yaml-host docker
 	$(PY) -m pytest -m e2e tests/e2e
 
-test: lint typecheck unit e2e
+test: lint typecheck imports unit e2e
 
 bench: install bytecode toolchain docker
 	scripts/netpol-analyzer.sh >/dev/null
 	$(PY) benchmarks/run_all.py
 
 reference: install
-	$(PY) -m netkit.reference README.md
+	$(PY) -m netkit_cli.reference README.md

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from components.program import deploy  # noqa: E402
 from netkit.resources import model_from_resources  # noqa: E402
-from netkit.synth import ResourceRecord, record_resources  # noqa: E402
+from netkit_cli.synth import ResourceRecord, record_resources  # noqa: E402
 from policies.registry import RULES, run_rules  # noqa: E402
 
 RULES_TARGET = 1.0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netkit.synth import synthesize
+from netkit_cli.synth import synthesize
 
 ROOT = Path(__file__).parents[1]
 SNAPSHOTS = Path(__file__).parent / "snapshots"

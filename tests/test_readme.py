@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netkit.reference import BEGIN, END, generate
+from netkit_cli.reference import BEGIN, END, generate
 
 README = Path(__file__).parents[1] / "README.md"
 

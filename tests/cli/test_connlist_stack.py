@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from netkit.cli import main
+from netkit_cli.main import main
 
 
 def test_connlist_of_the_dev_stack_is_exactly_its_declared_connections_and_its_ingress(capsys):

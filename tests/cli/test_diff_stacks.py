@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from netkit.cli import main
+from netkit_cli.main import main
 
 ROOT = Path(__file__).parents[2]
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from netkit.cli import main
+from netkit_cli.main import main
 
 ROOT = Path(__file__).parents[2]
 
@@ -51,7 +51,7 @@ def test_a_bad_stack_file_is_one_line_on_stderr_with_no_traceback(tmp_path):
         [
             sys.executable,
             "-m",
-            "netkit.cli",
+            "netkit_cli.main",
             "synth",
             "--stack",
             "bad",

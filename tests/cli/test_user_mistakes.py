@@ -14,7 +14,7 @@ ROOT = Path(__file__).parents[2]
 
 def netkit(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "netkit.cli", *args],
+        [sys.executable, "-m", "netkit_cli.main", *args],
         capture_output=True,
         text=True,
         check=False,

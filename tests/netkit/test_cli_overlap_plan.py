@@ -2,22 +2,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 import yaml
 
-from netkit import cli
 from netkit.host_routes import parse_ip_route
 from netkit.model import AddressSpace, Layer, NetworkModel
-
-
-@pytest.fixture(autouse=True)
-def only_our_commands(monkeypatch):
-    # The other subcommands are written in parallel; these tests need only ours.
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("overlap", "plan"))
+from netkit_cli import main as cli
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -109,7 +101,7 @@ def test_overlap_against_host_routes_ignores_the_hosts_own_nesting(monkeypatch, 
     routes = parse_ip_route(
         "10.0.0.0/8 via 192.0.2.9 dev tun0\n10.1.0.0/16 dev eth1 proto kernel\n"
     )
-    monkeypatch.setattr("netkit.commands.overlap.read_host_routes", lambda notes: routes)
+    monkeypatch.setattr("netkit_cli.commands.overlap.read_host_routes", lambda notes: routes)
     code, out, _ = run(capsys, "overlap", "--host-routes", "--reserved", "lab=192.168.0.0/16")
     assert (code, out) == (0, "3 address spaces, 0 overlaps (1 expected by design, not counted)\n")
     code, out, _ = run(capsys, "overlap", "--host-routes", "--reserved", "lab=10.1.2.0/24")
@@ -121,7 +113,7 @@ def test_overlap_against_host_routes_ignores_the_hosts_own_nesting(monkeypatch, 
     )
 
 
-def test_overlap_of_a_stack_reads_its_model(monkeypatch, capsys):
+def test_overlap_of_a_stack_reads_its_model(monkeypatch, capsys, tmp_path):
     model = NetworkModel(
         address_spaces=(
             AddressSpace("mesh", Layer.DOCKER_OVERLAY, ipaddress.ip_network("10.211.0.0/24")),
@@ -129,59 +121,41 @@ def test_overlap_of_a_stack_reads_its_model(monkeypatch, capsys):
         ),
         notes=("skipped kind 'Foo'",),
     )
-    stacks: list[str] = []
-    monkeypatch.setattr("netkit.synth.model_for_stack", lambda stack: stacks.append(stack) or model)
+    stacks: list[tuple[str, Path | None]] = []
+    # The real synthesis takes about a second; the command's part is what is tested here.
+    monkeypatch.setattr(
+        "netkit_cli.synth.model_for_stack",
+        lambda stack, project_dir: stacks.append((stack, project_dir)) or model,
+    )
     code, out, err = run(capsys, "overlap", "--stack", "dev")
-    assert (code, stacks) == (1, ["dev"])
+    assert (code, stacks) == (1, [("dev", None)])
     assert out == (
         "docker overlay 'mesh' 10.211.0.0/24 is the same range as docker bridge 'web' "
         "10.211.0.0/24\n2 address spaces, 1 overlap\n"
     )
     assert err == "netkit: note: skipped kind 'Foo'\n"
+    run(capsys, "overlap", "--stack", "prod", "--project-dir", str(tmp_path))
+    assert stacks[-1] == ("prod", tmp_path)
 
 
-def test_overlap_of_a_stack_without_synthesis_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "netkit.synth", None)
-    code, out, err = run(capsys, "overlap", "--stack", "dev")
-    assert (code, out) == (2, "")
-    assert err.startswith("netkit: error: --stack 'dev': synthesis is not available")
-
-
-def test_overlap_of_a_manifest_folder_reads_it_with_netkit_manifests(tmp_path, monkeypatch, capsys):
-    loaded: list[list[Path]] = []
-
-    def load_manifests(paths):
-        loaded.append(list(paths))
-        cidr = ipaddress.ip_network("10.96.0.0/12")
-        return NetworkModel(address_spaces=(AddressSpace("svc", Layer.SERVICE_CIDR, cidr),))
-
-    fake = types.ModuleType("netkit.manifests")
-    fake.load_manifests = load_manifests  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "netkit.manifests", fake)
-    manifest = tmp_path / "svc.yaml"
-    manifest.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
-    code, out, _ = run(
-        capsys, "overlap", str(tmp_path), str(manifest), "--reserved", "x=10.100.0.0/16"
+def test_overlap_reads_manifests_and_address_spaces_files_together(tmp_path, capsys):
+    cluster = tmp_path / "cluster"
+    cluster.mkdir()
+    (cluster / "svc.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n"
+        "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
     )
-    assert loaded == [[tmp_path, manifest]]
+    spaces = write(tmp_path, "spaces.yaml", SPACES)
+    code, out, err = run(
+        capsys, "overlap", str(cluster), spaces, "--reserved", "x=10.10.1.0/24"
+    )
     assert code == 1
     assert out == (
-        "service cidr 'svc' 10.96.0.0/12 contains reserved 'x' 10.100.0.0/16\n"
-        "2 address spaces, 1 overlap\n"
+        "docker bridge 'backend' 10.10.0.0/16 contains reserved 'corp-vpn' 10.10.8.0/21\n"
+        "docker bridge 'backend' 10.10.0.0/16 contains reserved 'x' 10.10.1.0/24\n"
+        "5 address spaces, 2 overlaps (1 expected by design, not counted)\n"
     )
-
-
-def test_overlap_of_manifests_without_netkit_manifests_is_a_clear_error(
-    tmp_path, monkeypatch, capsys
-):
-    monkeypatch.setitem(sys.modules, "netkit.manifests", None)
-    code, _, err = run(capsys, "overlap", str(tmp_path))
-    assert code == 2
-    assert err == (
-        f"netkit: error: {tmp_path}: reading Kubernetes manifests needs netkit.manifests, "
-        "which this install lacks; list the ranges in an address-spaces file instead "
-        "(address_spaces: [{name, layer, cidr}])\n"
-    )
+    assert err == "netkit: note: ignored 1 Widget (kinds outside the network model)\n"
 
 
 @pytest.mark.parametrize(
@@ -331,7 +305,7 @@ def test_overlap_of_a_stack_reports_what_the_overlap_rule_reports(monkeypatch, c
             AddressSpace("pods", Layer.POD_CIDR, ipaddress.ip_network("10.244.0.0/16"), stack),
         )
     )
-    monkeypatch.setattr("netkit.synth.model_for_stack", lambda stack: model)
+    monkeypatch.setattr("netkit_cli.synth.model_for_stack", lambda stack, project_dir: model)
 
     code, out, _ = run(capsys, "overlap", "--stack", "dev")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 
-from netkit.synth import record_resources
+from netkit_cli.synth import record_resources
 
 
 def _open_loops() -> set[int]:

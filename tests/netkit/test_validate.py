@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from netkit.cli import main
+from netkit_cli.main import main
 
 SERVICE = {
     "apiVersion": "v1",

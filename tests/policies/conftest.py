@@ -13,7 +13,7 @@ from typing import Any
 from netkit.manifests import model_from_objects
 from netkit.model import NetworkModel
 from netkit.resources import Resource, model_from_resources
-from netkit.synth import ResourceRecord, synthesize
+from netkit_cli.synth import ResourceRecord, synthesize
 from policies.registry import rule_named, run_rule
 from policies.rules.base import Context, Finding
 

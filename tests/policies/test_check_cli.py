@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from netkit.cli import main
+from netkit_cli.main import main
 from tests.policies.conftest import FIXTURES, ROOT
 
 PLANTED = FIXTURES / "planted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from netkit.commands.check import load_paths
+from netkit.sources import load_paths
 from policies.registry import PackConfig, run_rules
 from tests.policies.conftest import FIXTURES
 

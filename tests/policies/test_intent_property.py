@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from components.program import deploy
 from netkit.resources import model_from_resources
 from netkit.spec import read_stack_file
-from netkit.synth import record_resources
+from netkit_cli.synth import record_resources
 from policies.registry import run_rules
 from tests.policies.conftest import ROOT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netkit.synth import model_for_stack
+from netkit_cli.synth import model_for_stack
 from policies.registry import PackConfig, run_rules
 from tests.policies.conftest import ROOT
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from netkit.commands.connlist import write_output
 from netkit.diff import FORMATS, diff, render_diff
-from netkit.manifests import load_manifests
-from netkit.model import NetworkModel
+from netkit.sources import Source
+from netkit_cli import options
+from netkit_cli.commands.connlist import write_output
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,32 +36,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "new", metavar="NEW", help="after: a manifest file or folder, or stack:NAME"
     )
-    parser.add_argument("--format", choices=FORMATS, default="txt", help="default: txt")
+    options.add_project_dir(parser)
+    options.add_format(parser, FORMATS, "txt")
     parser.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
     )
     parser.set_defaults(handler=run)
 
 
-STACK_PREFIX = "stack:"
-
-
-def load_side(source: str) -> tuple[str, NetworkModel]:
-    """A label and a model for one side of the diff: manifests, or `stack:NAME`.
-
-    The single place that turns an argument into a model, so the diff itself does not
-    care where a side came from.
-    """
-    if source.startswith(STACK_PREFIX):
-        from netkit.synth import model_for_stack  # runs the program: only when asked
-
-        return source, model_for_stack(source[len(STACK_PREFIX) :])
-    return source, load_manifests([Path(source)])
-
-
 def run(args: argparse.Namespace) -> int:
-    old_label, old_model = load_side(args.old)
-    new_label, new_model = load_side(args.new)
+    # Each side is labelled as the user named it (`stack:prod`, `manifests/v2`).
+    old_model = options.LOADER.load(Source.parse(args.old, args.project_dir))
+    new_model = options.LOADER.load(Source.parse(args.new, args.project_dir))
     diffs = diff(old_model, new_model)
-    write_output(render_diff(diffs, args.format, old=old_label, new=new_label), args.output)
+    write_output(render_diff(diffs, args.format, old=args.old, new=args.new), args.output)
     return 1 if diffs else 0

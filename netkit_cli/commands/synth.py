@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from netkit_cli import options
+
 if TYPE_CHECKING:
-    from netkit.synth import ResourceRecord
+    from netkit_cli.synth import ResourceRecord
 
 
 def register(subparsers: Any) -> None:
@@ -18,11 +19,8 @@ def register(subparsers: Any) -> None:
         description="Run the Pulumi program offline (no engine, no providers) with the "
         "configuration of Pulumi.<stack>.yaml and print every resource it would declare.",
     )
-    parser.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
-    parser.add_argument("--format", choices=("json", "table"), default="table")
-    parser.add_argument(
-        "--project-dir", type=Path, default=Path.cwd(), help="folder holding Pulumi.yaml"
-    )
+    options.add_stack(parser, "stack name (reads Pulumi.<stack>.yaml)", required=True)
+    options.add_format(parser, ("json", "table"), "table")
     parser.set_defaults(handler=run)
 
 
@@ -41,7 +39,7 @@ def render_table(records: list[ResourceRecord]) -> str:
 def run(args: argparse.Namespace) -> int:
     # Imported here: the program and Pulumi's runtime are only loaded when synthesizing,
     # which keeps every other command's start-up fast.
-    from netkit.synth import synthesize
+    from netkit_cli.synth import synthesize
 
     records = synthesize(args.stack, args.project_dir)
     if args.format == "json":

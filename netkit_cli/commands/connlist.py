@@ -19,9 +19,8 @@ from pathlib import Path
 
 from netkit.connlist import FORMATS, Row, render
 from netkit.errors import NetkitError
-from netkit.manifests import load_manifests
-from netkit.model import NetworkModel
 from netkit.reachability import analyze
+from netkit_cli import options
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,17 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "address ranges and the ingress controller, in netpol-analyzer's format."
         ),
     )
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="Kubernetes manifests: files or folders (read recursively)",
-    )
-    parser.add_argument(
-        "--stack", metavar="NAME", help="analyze the stack's model (its program run offline)"
-    )
-    parser.add_argument("--format", choices=FORMATS, default="txt", help="default: txt")
+    options.add_paths(parser, "Kubernetes manifests: files or folders (read recursively)")
+    options.add_stack(parser, "analyze the stack's model (its program run offline)")
+    options.add_format(parser, FORMATS, "txt")
     parser.add_argument(
         "--explain",
         action="store_true",
@@ -53,20 +44,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
     )
     parser.set_defaults(handler=run)
-
-
-def load_model(paths: list[Path], stack: str | None) -> NetworkModel:
-    """The model from manifest paths or from a stack (exactly one of the two)."""
-    if paths and stack:
-        raise NetkitError("give manifest paths or --stack, not both")
-    if stack:
-        # Imported here: the stack front door pulls in Pulumi, which manifests don't need.
-        from netkit.synth import model_for_stack
-
-        return model_for_stack(stack)
-    if not paths:
-        raise NetkitError("nothing to analyze: give manifest files or folders, or --stack NAME")
-    return load_manifests(paths)
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -80,7 +57,10 @@ def write_output(text: str, output: Path | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    model = load_model(args.paths, args.stack)
+    source = options.required_source(
+        args, "nothing to analyze: give manifest files or folders, or --stack NAME"
+    )
+    model = options.LOADER.load(source)
     for note in model.notes:
         print(f"netkit: note: {note}", file=sys.stderr)
     reach = analyze(model)

@@ -1,4 +1,4 @@
-"""`netkit` command line: one subcommand per module in `netkit.commands`."""
+"""`netkit` command line: one subcommand per module in `netkit_cli.commands`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        module = importlib.import_module(f"netkit.commands.{name}")
+        module = importlib.import_module(f"netkit_cli.commands.{name}")
         module.register(subparsers)
     return parser
 
