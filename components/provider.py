@@ -26,8 +26,6 @@ from pulumi.provider.provider import ConstructResult
 from pulumi.provider.server import ComponentInitError
 
 import netkit
-from components import docker as docker_components
-from components import stack as stack_component
 from netkit.errors import NetkitError
 from netkit.spec import (
     DEFAULT_IMAGE,
@@ -38,6 +36,8 @@ from netkit.spec import (
     parse_stack_config,
     validate_record,
 )
+from netkit_components import docker as docker_components
+from netkit_components import stack as stack_component
 
 PACKAGE = "netkit"
 """The package name: resource tokens are `netkit:index:<Name>`."""

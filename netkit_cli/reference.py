@@ -135,15 +135,15 @@ def _first_line(obj: Any) -> str:
 
 
 def generate() -> str:
-    from components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
-    from components.kubernetes.app_service import AppService
-    from components.kubernetes.calico import CalicoInstall
-    from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
-    from components.kubernetes.connections import Connection
-    from components.kubernetes.ingress_route import IngressRoute
-    from components.kubernetes.namespace_isolation import NamespaceIsolation
-    from components.stack import NetworkStack
     from netkit import spec
+    from netkit_components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
+    from netkit_components.kubernetes.app_service import AppService
+    from netkit_components.kubernetes.calico import CalicoInstall
+    from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
+    from netkit_components.kubernetes.connections import Connection
+    from netkit_components.kubernetes.ingress_route import IngressRoute
+    from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
+    from netkit_components.stack import NetworkStack
 
     components: list[tuple[type[Any], str, str, type[Any] | None]] = [
         (BridgeNetwork, "netkit:docker:BridgeNetwork", "docker.bridges[]", spec.BridgeSpec),
@@ -236,7 +236,7 @@ def _short_default(value: Any) -> str:
 
 def rules_section() -> list[str]:
     """The policy pack's rules: name, default level, what it checks, its config keys."""
-    from policies.registry import RULES
+    from netkit_policies.registry import RULES
 
     rows = [
         "### Policy rules",

@@ -27,8 +27,8 @@ from typing import Any
 from netkit.documents import read_documents
 from netkit.errors import NetkitError
 from netkit.model import NetworkModel
-from policies.rules import cni, docker, exposure, least_privilege, overlap
-from policies.rules.base import (
+from netkit_policies.rules import cni, docker, exposure, least_privilege, overlap
+from netkit_policies.rules.base import (
     UNKNOWN_MESSAGE,
     Context,
     Finding,

@@ -1,5 +1,5 @@
 """What the engine runs for the component package (`python <this folder> <engine>`)."""
 
-from components.provider import serve
+from netkit_components.provider import serve
 
 serve()

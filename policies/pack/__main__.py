@@ -3,4 +3,4 @@ package's own `__main__`, which serves the pack."""
 
 import runpy
 
-runpy.run_module("policies", run_name="__main__", alter_sys=True)
+runpy.run_module("netkit_policies", run_name="__main__", alter_sys=True)

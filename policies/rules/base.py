@@ -282,7 +282,7 @@ class Rule:
 
     def resolve(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The defaults overlaid with `values` (keys outside the schema are ignored here;
-        `policies.registry.PackConfig` refuses them with a message)."""
+        `netkit_policies.registry.PackConfig` refuses them with a message)."""
         resolved = self.defaults()
         for key, value in (values or {}).items():
             if key in self.config:

@@ -10,8 +10,8 @@ import pytest
 from pulumi.errors import InputPropertiesError
 
 import netkit
-from components import provider
 from netkit.spec import BridgeSpec, ContainerSpec, OverlaySpec, PublishSpec, SubnetSpec
+from netkit_components import provider
 from tests.components.conftest import CONTAINER, NETWORK
 
 
