@@ -40,3 +40,14 @@ def test_installed_manifests_name_the_virtualenv_they_are_installed_in():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     data_files = project["tool"]["setuptools"]["data-files"]
     assert set(data_files) == {"share/netkit/policy-pack", "share/netkit/component-package"}
+
+
+def test_the_import_names_are_links_to_the_design_folders():
+    for name, folder in (("netkit_components", "components"), ("netkit_policies", "policies")):
+        link = ROOT / name
+        assert link.is_symlink() and link.readlink() == Path(folder), name
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    included = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert not any(pattern.startswith(("components", "policies")) for pattern in included)
+    banned = project["tool"]["ruff"]["lint"]["flake8-tidy-imports"]["banned-api"]
+    assert set(banned) == {"components", "policies"}
