@@ -327,7 +327,10 @@ class NetkitProvider(ComponentProvider):
             return super().construct(name, resource_type, dict(inputs), options)
         except ComponentInitError as error:
             if isinstance(error.inner, NetkitError):
-                raise InputPropertiesError(str(error.inner)) from None
+                # The message already names each key; an empty list of property errors
+                # still matters: with None, pulumi 3.272's server fails to build the status
+                # ("'Status' object has no attribute 'trailing_metadata'").
+                raise InputPropertiesError(str(error.inner), []) from None
             raise
 
 
