@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,9 +30,11 @@ from pydantic.alias_generators import to_camel
 
 from netkit import calico, names
 from netkit.cidr import parse_cidr, parse_ip
+from netkit.documents import read_documents
 from netkit.errors import InvalidStackConfig, InvalidValue, NetkitError
 from netkit.model import Endpoint, IPNetwork, PolicyPort
 from netkit.ports import parse_port_spec, port_number
+from netkit.structured import DocumentProblem, load_json
 
 PROJECT = "netkit"
 """The Pulumi project name, and so the namespace of every config key."""
@@ -55,6 +56,19 @@ IpAddress = Annotated[str, AfterValidator(lambda v: str(parse_ip(v)))]
 DockerName = Annotated[str, AfterValidator(_check(names.docker_name))]
 K8sName = Annotated[str, AfterValidator(_check(names.dns_label))]
 HostName = Annotated[str, AfterValidator(_check(names.hostname))]
+
+
+def _rule_host(value: object) -> str:
+    if isinstance(value, str) and "*" in value:
+        raise InvalidValue(
+            f"host {value!r}: wildcards are not allowed in a rule's host (a wildcard answers "
+            "for every name under it, each needing its own TLS); name each host, like "
+            f"{value.replace('*', 'shop', 1)!r}"
+        )
+    return names.dns_subdomain(value, "host")
+
+
+RuleHost = Annotated[str, AfterValidator(_rule_host)]
 Port = Annotated[int, BeforeValidator(_check(port_number))]
 LabelMap = Annotated[dict[str, str], BeforeValidator(_check(names.labels))]
 
@@ -321,7 +335,7 @@ class IngressPathSpec(Spec):
 
 
 class IngressRuleSpec(Spec):
-    host: HostName
+    host: RuleHost
     """Host name routed by this rule (no wildcards: every host gets TLS)."""
     paths: Annotated[list[IngressPathSpec], Field(min_length=1)]
     """Paths on this host, each to a service."""
@@ -506,7 +520,21 @@ def _unique(items: list[str], path: str, what: str) -> None:
 
 
 def check_cross_references(spec: StackSpec) -> None:
-    """Checks that span records: unique names, references to declared things."""
+    """Checks that span records: unique names, references to declared things. Each area
+    is checked in turn, so the first problem reported is the first in the file's order."""
+    for check in (
+        _check_docker,
+        _check_services,
+        _check_ingresses,
+        _check_connections,
+        _check_calico,
+    ):
+        check(spec)
+
+
+def _check_docker(spec: StackSpec) -> None:
+    """Unique network and container names; attachments to declared networks; bridges on
+    one host; published ports reachable from outside."""
     docker = spec.docker
     _unique([b.name for b in docker.bridges], "docker.bridges", "network")
     _unique([o.name for o in docker.overlays], "docker.overlays", "network")
@@ -541,26 +569,46 @@ def check_cross_references(spec: StackSpec) -> None:
                 "attach it to a non-internal network too",
             )
 
+
+def _declared_services(spec: StackSpec) -> dict[tuple[str, str], AppServiceSpec]:
+    """(namespace, name) -> the service declared there."""
+    return {(ns.name, svc.name): svc for ns in spec.kubernetes.namespaces for svc in ns.services}
+
+
+def _check_services(spec: StackSpec) -> None:
+    """Unique namespace and service names; service types the stack's exposure allows."""
     k8s = spec.kubernetes
     _unique([ns.name for ns in k8s.namespaces], "kubernetes.namespaces", "namespace")
-    services: dict[tuple[str, str], AppServiceSpec] = {}
     for n_index, ns in enumerate(k8s.namespaces):
         _unique(
             [s.name for s in ns.services], f"kubernetes.namespaces[{n_index}].services", "service"
         )
-        for svc in ns.services:
-            services[(ns.name, svc.name)] = svc
+        for s_index, svc in enumerate(ns.services):
             if svc.type not in spec.exposure.service_types:
                 allowed = ", ".join(spec.exposure.service_types)
                 raise _Problem(
-                    f"kubernetes.namespaces[{n_index}].services[{ns.services.index(svc)}].type",
+                    f"kubernetes.namespaces[{n_index}].services[{s_index}].type",
                     f"service type {svc.type!r} is not allowed in this stack (allowed: {allowed}); "
                     "add it to exposure.serviceTypes if it is intended",
                 )
+
+
+def _check_ingresses(spec: StackSpec) -> None:
+    """Unique ingress names; each ingress's namespace, backends and TLS hosts."""
+    k8s = spec.kubernetes
     namespaces = {ns.name for ns in k8s.namespaces}
+    services = _declared_services(spec)
     _unique([i.name for i in k8s.ingresses], "kubernetes.ingresses", "ingress")
     for i_index, ingress in enumerate(k8s.ingresses):
         _check_ingress(ingress, f"kubernetes.ingresses[{i_index}]", namespaces, services)
+
+
+def _check_connections(spec: StackSpec) -> None:
+    """Each connection names declared namespaces and services, one side in the cluster,
+    and ports its destination serves."""
+    k8s = spec.kubernetes
+    namespaces = {ns.name for ns in k8s.namespaces}
+    services = _declared_services(spec)
     named: dict[str, int] = {}
     for c_index, conn in enumerate(k8s.connections):
         _check_connection_named_once(conn, c_index, named, k8s.connections)
@@ -588,11 +636,17 @@ def check_cross_references(spec: StackSpec) -> None:
             )
         if conn.destination.workload is not None:
             _check_ports_served(conn, services, f"kubernetes.connections[{c_index}].ports")
-    if k8s.calico is not None:
-        for p_index, pool in enumerate(k8s.calico.ip_pools):
-            _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
-        if len(k8s.calico.ip_pools) > 25:
-            raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
+
+
+def _check_calico(spec: StackSpec) -> None:
+    """Each IP pool's own rules, and Calico's limit on their number."""
+    calico = spec.kubernetes.calico
+    if calico is None:
+        return
+    for p_index, pool in enumerate(calico.ip_pools):
+        _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
+    if len(calico.ip_pools) > 25:
+        raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
 
 
 def _check_connection_named_once(
@@ -715,7 +769,10 @@ def _format_location(loc: tuple[int | str, ...]) -> str:
         elif part in {"function-after[_check(), str]", "function-before[_check(), int]"}:
             continue
         elif not part.startswith(("function-", "list[", "dict[")):
-            path += f".{part}" if path else part
+            # A key with a line break or another unprintable character is shown quoted,
+            # so the message stays on its one line.
+            shown = part if part.isprintable() else repr(part)
+            path += f".{shown}" if path else shown
     return path
 
 
@@ -763,9 +820,22 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
                 )
             continue
         if isinstance(value, str):
+            # The engine hands objects over as JSON text: read with the same limits as
+            # a file (depth, keys written twice).
             with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
+                try:
+                    value = load_json(value)
+                except DocumentProblem as problem:
+                    raise InvalidStackConfig(f"{source}: {key}: {problem.message}") from None
         data[name] = value
+    if not data:
+        # A stack file holding only its encryption salt (`pulumi stack select --create`
+        # of a mistyped name) would deploy an empty stack and report success.
+        raise InvalidStackConfig(
+            f"{source}: no netkit configuration; add netkit:docker and/or netkit:kubernetes "
+            "under config: (the README's stack-file reference lists every key), or pick an "
+            "existing stack"
+        )
     unknown = sorted(set(data) - set(StackSpec.model_fields))
     if unknown:
         raise InvalidStackConfig(
@@ -799,22 +869,13 @@ def read_stack_file(path: Path) -> dict[str, Any]:
             f"{path.name}: no such stack file ({there}); create it, pick another --stack, "
             "or give the project folder with --project-dir"
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
+    # The hardened reader: depth, aliases and keys written twice are refused in one line.
+    documents = read_documents(path, InvalidStackConfig, path.name)
+    if len(documents) > 1:
         raise InvalidStackConfig(
-            f"{path.name}: not UTF-8 text (byte {error.start}); save it as UTF-8"
-        ) from None
-    except OSError as error:
-        raise InvalidStackConfig(f"{path.name}: cannot be read: {error.strerror}") from None
-    try:
-        document = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InvalidStackConfig(
-            f"{path.name}:{where}: not valid YAML ({getattr(error, 'problem', error)})"
-        ) from None
+            f"{path.name}: holds {len(documents)} YAML documents; a stack file is one mapping"
+        )
+    document = (documents[0] if documents else None) or {}
     if not isinstance(document, dict):
         raise InvalidStackConfig(f"{path.name}: expected a mapping with a 'config:' key")
     config = document.get("config") or {}

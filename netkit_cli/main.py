@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 import netkit
 from netkit.errors import NetkitError
@@ -26,8 +27,16 @@ COMMAND_MODULES = (
 Handler = Callable[[argparse.Namespace], int]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage mistake on one line like every other netkit error (argparse
+    prints the whole usage block first); the message keeps argparse's valid choices."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"netkit: error: {message}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="netkit",
         description="Container networking as typed Pulumi components, proven safe before deploy.",
     )

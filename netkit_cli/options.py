@@ -27,18 +27,19 @@ def _model_for_stack(stack: str, project_dir: Path | None) -> NetworkModel:
 LOADER = Loader(stack_model=_model_for_stack)
 
 
-def add_paths(parser: argparse.ArgumentParser, help: str) -> None:
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=help)
+def add_paths(parser: argparse.ArgumentParser, text: str) -> None:
+    """PATH... arguments; `text` says what a path may be for this command."""
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=text)
 
 
 def add_stack(
     parser: argparse.ArgumentParser,
-    help: str = "the stack's model, from its program run offline",
+    text: str = "the stack's model, from its program run offline",
     *,
     required: bool = False,
 ) -> None:
     """`--stack NAME` and the `--project-dir DIR` it is read from."""
-    parser.add_argument("--stack", metavar="NAME", required=required, help=help)
+    parser.add_argument("--stack", metavar="NAME", required=required, help=text)
     add_project_dir(parser)
 
 

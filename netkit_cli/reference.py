@@ -135,6 +135,13 @@ def _first_line(obj: Any) -> str:
 
 
 def generate() -> str:
+    """The reference: components, policy rules and stack-file records, in Markdown."""
+    parts = [*components_section(), *rules_section(), *records_section()]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _components() -> list[tuple[type[Any], str, str, type[Any] | None]]:
+    """(component, type token, stack-file key, its arguments' type) for each component."""
     from netkit import spec
     from netkit_components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
     from netkit_components.kubernetes.app_service import AppService
@@ -145,7 +152,7 @@ def generate() -> str:
     from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
     from netkit_components.stack import NetworkStack
 
-    components: list[tuple[type[Any], str, str, type[Any] | None]] = [
+    return [
         (BridgeNetwork, "netkit:docker:BridgeNetwork", "docker.bridges[]", spec.BridgeSpec),
         (OverlayNetwork, "netkit:docker:OverlayNetwork", "docker.overlays[]", spec.OverlaySpec),
         (
@@ -187,8 +194,12 @@ def generate() -> str:
         ),
         (NetworkStack, "netkit:stack:NetworkStack", "the whole stack file", None),
     ]
+
+
+def components_section() -> list[str]:
+    """Each component: what it is, its stack-file key, its arguments and outputs."""
     parts = ["### Components", ""]
-    for cls, token, key, args in components:
+    for cls, token, key, args in _components():
         parts += [
             f"#### `{cls.__name__}` (`{token}`)",
             "",
@@ -202,6 +213,13 @@ def generate() -> str:
         elif args is not None:
             parts += [dataclass_table(args), ""]
         parts += [outputs_table(cls), ""]
+    return parts
+
+
+def records_section() -> list[str]:
+    """Each record of the stack file that no component takes whole."""
+    from netkit import spec
+
     records: list[tuple[str, type[BaseModel]]] = [
         ("netkit:reserved[]", spec.ReservedSpec),
         ("netkit:exposure", spec.ExposureSpec),
@@ -220,11 +238,10 @@ def generate() -> str:
         ("kubernetes.ingresses[].rules[].paths[]", spec.IngressPathSpec),
         ("kubernetes.ingresses[].tls[]", spec.IngressTlsSpec),
     ]
-    parts += rules_section()
-    parts += ["### Stack-file records", ""]
+    parts = ["### Stack-file records", ""]
     for key, model in records:
         parts += [f"#### `{key}`", "", model_table(model), ""]
-    return "\n".join(parts).rstrip() + "\n"
+    return parts
 
 
 def _short_default(value: Any) -> str:
@@ -235,24 +252,31 @@ def _short_default(value: Any) -> str:
 
 
 def rules_section() -> list[str]:
-    """The policy pack's rules: name, default level, what it checks, its config keys."""
+    """The policy pack's rules: name, default level, what it checks, its config keys,
+    and the rules of the field's tools it corresponds to (`netkit_policies.anchors`)."""
+    from netkit_policies.anchors import ANCHORS
     from netkit_policies.registry import RULES
 
     rows = [
         "### Policy rules",
         "",
         "Every rule runs in `pulumi preview --policy-pack policies` and in `netkit check`; "
-        "levels and properties are set per rule in one JSON config file.",
+        "levels and properties are set per rule in one JSON config file. The anchor rules are "
+        "those of kube-linter, Kyverno's policy library, Polaris, Checkov and Calico whose "
+        "own test fixtures the rule is judged against (the policy-anchors conformance corpus, "
+        "196/196); none: a check only netkit's model can make.",
         "",
-        "| rule | default level | checks | config (default) |",
-        "| --- | --- | --- | --- |",
+        "| rule | default level | checks | config (default) | anchor rules |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in RULES:
         config = "; ".join(
             f"`{key}` ({_short_default(schema['default'])})" for key, schema in rule.config.items()
-        )
+        ) or "none"
+        anchors = ", ".join(ANCHORS.get(rule.name, ())) or "none"
         rows.append(
-            f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} |"
+            f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} "
+            f"| {_cell(anchors)} |"
         )
     return [*rows, ""]
 

@@ -53,7 +53,7 @@ from netkit.resources import (
     Resource,
     model_from_resources,
 )
-from netkit_policies.registry import RULES, check_rule
+from netkit_policies.registry import RULES, InvalidPolicyConfig, check_rule, validate_properties
 from netkit_policies.rules.base import UNKNOWN_MESSAGE, Context, Level, Rule
 
 UNKNOWN_SENTINELS = frozenset(
@@ -222,7 +222,19 @@ def stack_policy(rule: Rule, analysis: StackAnalysis) -> StackValidationPolicy:
             # A resource the model cannot read: say so rather than pass or crash the pack.
             report_violation(f"could not read the stack into the network model: {error}", None)
             return
-        violations, unknown = check_rule(rule, context, args.get_config())
+        config = args.get_config() or {}
+        try:
+            # The engine checks types against the schema; the values' forms (a CIDR, an
+            # address, a name) are checked here, before the rule reads any of them.
+            validate_properties(
+                rule,
+                {k: v for k, v in config.items() if k in rule.config},
+                f"policy config {rule.name}",
+            )
+        except InvalidPolicyConfig as error:
+            report_violation(str(error), None)
+            return
+        violations, unknown = check_rule(rule, context, config)
         for violation in violations:
             report_violation(violation.message, urn_of(violation.resource.source, urns))
         if unknown:

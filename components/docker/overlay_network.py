@@ -49,8 +49,11 @@ class OverlayNetwork(pulumi.ComponentResource):
     """An overlay spanning the swarm's hosts; needs `docker swarm init` on the engine."""
 
     network_id: pulumi.Output[str]
+    """The Docker network ID."""
     network_name: pulumi.Output[str]
+    """The Docker network name (what containers and swarm services attach to)."""
     subnets: pulumi.Output[list[str]]
+    """The IPAM subnets, IPv4 first."""
 
     def __init__(
         self, name: str, args: OverlayNetworkArgs, opts: pulumi.ResourceOptions | None = None

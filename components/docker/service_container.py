@@ -21,6 +21,7 @@ class ServiceContainer(pulumi.ComponentResource):
     """
 
     container_id: pulumi.Output[str]
+    """The Docker container ID."""
     names: dict[str, list[str]]
     """Network name -> the DNS names this container answers to on that network."""
 

@@ -21,6 +21,7 @@ class AppService(pulumi.ComponentResource):
     """
 
     dns_name: pulumi.Output[str]
+    """The fully qualified name of its Service (`<name>.<namespace>.svc.<cluster domain>`)."""
 
     def __init__(
         self,
@@ -59,6 +60,9 @@ class AppService(pulumi.ComponentResource):
                                     "run_as_non_root": True,
                                     "read_only_root_filesystem": True,
                                     "allow_privilege_escalation": False,
+                                    # No capabilities: NET_RAW (raw sockets, spoofing)
+                                    # is in the runtime's default set otherwise.
+                                    "capabilities": {"drop": ["ALL"]},
                                 },
                             }
                         ],

@@ -29,6 +29,7 @@ class Connection(pulumi.ComponentResource):
     """
 
     policy_names: pulumi.Output[list[str]]
+    """`namespace/name` of the NetworkPolicies written: the egress one, then the ingress one."""
 
     def __init__(
         self,

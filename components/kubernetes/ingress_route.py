@@ -24,6 +24,7 @@ class IngressRoute(pulumi.ComponentResource):
     """
 
     hosts: pulumi.Output[list[str]]
+    """The hosts the rules route, sorted."""
 
     def __init__(
         self,

@@ -132,7 +132,7 @@ PUBLIC_PUBLISH = Rule(
     check=_check_publish,
     config={
         "allowedContainers": string_list_option(
-            "Containers allowed to publish on all interfaces anyway."
+            "Containers allowed to publish on all interfaces anyway.", format="docker-name"
         )
     },
     watches=(CONTAINER_TYPE,),

@@ -155,6 +155,24 @@ def test_the_policy_config_reaches_the_rule():
     ]
 
 
+def test_a_config_value_of_the_wrong_form_is_reported_before_the_rule_reads_it():
+    # Types are the engine's to check; the form of a value (here a CIDR) is the pack's,
+    # whether or not the rule reaches it on this stack.
+    reports = _validate(
+        "docker-network-require-explicit-subnet",
+        _dev(),
+        {"bridgeDefaultPools": [{"base": "banana", "size": 16}]},
+    )
+
+    assert reports.violations == [
+        (
+            "policy config docker-network-require-explicit-subnet.bridgeDefaultPools[0]: "
+            "subnet 'banana' in base: not an IP network; write it like '10.0.0.0/24'",
+            None,
+        )
+    ]
+
+
 def _unknown_subnet(name: str, inputs: dict[str, Any]) -> None:
     if name == "netkit-dev-mesh-network":
         inputs["ipamConfigs"] = [{"subnet": UNKNOWN_STRING_VALUE}]
