@@ -37,5 +37,5 @@ def policy_pack() -> Path:
 
 
 def component_package() -> Path:
-    """The folder to give `pulumi package add` (a Python component provider)."""
+    """The folder a program names under `packages:` (a Python component provider)."""
     return installed_folder("component-package", "PulumiPlugin.yaml")

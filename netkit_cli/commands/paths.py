@@ -1,5 +1,5 @@
 """`netkit policy-pack-path` and `netkit component-package-path`: the installed folders
-the Pulumi engine runs, for `--policy-pack` and `pulumi package add` (or `packages:`)."""
+the Pulumi engine runs, for `--policy-pack` and a program's `packages:` in Pulumi.yaml."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
         (
             "component-package-path",
             install.component_package,
-            "print the installed component package's folder (pulumi package add DIR)",
+            "print the installed component package's folder (packages: in Pulumi.yaml)",
         ),
     ):
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
