@@ -1,4 +1,5 @@
-"""Paths a command names: manifest files and folders, resource lists, address-spaces files."""
+"""Paths a command names: manifest files and folders, resource lists (and the Pulumi CLI's
+`stack export` and `preview --json` documents), address-spaces files."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from netkit.manifests import load_manifests
 from netkit.model import AddressSpace, NetworkModel
 from netkit.resources import Resource, model_from_resources
 from netkit.sources.address_spaces import read_address_spaces
+from netkit.sources.engine_json import read_engine_resources
 from netkit.sources.merge import merge
 from netkit.sources.resource_list import read_resource_list
 
@@ -19,7 +21,8 @@ from netkit.sources.resource_list import read_resource_list
 def load_paths(paths: Sequence[Path], *, address_spaces: bool = False) -> NetworkModel:
     """One model of everything in `paths`.
 
-    Resource lists (`[{type, name, urn, inputs}]`) become the stack's part of the model;
+    Resource lists (`[{type, name, urn, inputs}]`, or the resources of a `pulumi stack
+    export` or `pulumi preview --json` document) become the stack's part of the model;
     with `address_spaces`, a file whose documents have neither `kind` nor `apiVersion` is
     read as an address-spaces file; everything else is manifests, read as
     `netkit.manifests.load_manifests` reads them (files in folders without Kubernetes
@@ -36,12 +39,12 @@ def load_paths(paths: Sequence[Path], *, address_spaces: bool = False) -> Networ
         if path.is_dir():
             manifests.append(path)
             for file in manifest_files(path):
-                found = read_resource_list(file)
+                found = _resources(file)
                 if found is not None:
                     resources.extend(found)
                     listed.add(file)
             continue
-        found = read_resource_list(path)
+        found = _resources(path)
         if found is not None:
             resources.extend(found)
             listed.add(path)
@@ -61,6 +64,11 @@ def load_paths(paths: Sequence[Path], *, address_spaces: bool = False) -> Networ
     if not parts:  # nothing named at all: the manifest reader says so
         return load_manifests(manifests)
     return merge(*parts) if len(parts) > 1 else parts[0]
+
+
+def _resources(path: Path) -> list[Resource] | None:
+    found = read_resource_list(path)
+    return found if found is not None else read_engine_resources(path)
 
 
 def _holds_manifests(manifests: list[Path], listed: set[Path]) -> bool:
