@@ -372,12 +372,18 @@ def test_an_unknown_choice_is_one_line_with_the_valid_ones(capsys, args, expecte
 # --------------------------------------------------------------------------- files
 
 
-def test_a_fifo_named_as_a_manifest_path_is_refused_not_waited_on(tmp_path):
-    fifo = tmp_path / "pipe.yaml"
+@pytest.mark.parametrize(
+    ("command", "name"), [("connlist", "pipe.yaml"), ("check", "pipe.json"), ("diff", "pipe.json")]
+)
+def test_a_fifo_named_as_a_path_is_refused_not_waited_on(tmp_path, command, name):
+    # .json paths are tried as resource lists and engine documents first: those readers
+    # must not open a FIFO either.
+    fifo = tmp_path / name
     os.mkfifo(fifo)
+    extra = [str(fifo)] if command == "diff" else []
 
     result = subprocess.run(
-        [sys.executable, "-m", "netkit_cli.main", "connlist", str(fifo)],
+        [sys.executable, "-m", "netkit_cli.main", command, str(fifo), *extra],
         capture_output=True,
         text=True,
         check=False,
