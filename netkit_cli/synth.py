@@ -150,7 +150,7 @@ def synthesize(stack: str, project_dir: Path | None = None) -> list[ResourceReco
     The stack file is parsed first, so a bad spec raises `InvalidStackConfig` with its
     key path before anything runs.
     """
-    from components.program import deploy
+    from netkit_components.program import deploy
 
     path = stack_file(project_dir or Path.cwd(), stack)
     config = read_stack_file(path)  # read once: the check below and the program share it

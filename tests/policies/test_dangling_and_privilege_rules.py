@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from policies.registry import InvalidPolicyConfig, PackConfig
+from netkit_policies.registry import InvalidPolicyConfig, PackConfig
 from tests.policies.conftest import (
     deployment,
     dev_model,
