@@ -361,7 +361,8 @@ def test_pack_config_values_of_the_wrong_form(tmp_path, capsys, config, expected
         (
             ["chek"],
             "argument COMMAND: invalid choice: 'chek' (choose from 'synth', 'check', "
-            "'connlist', 'diff', 'overlap', 'plan', 'validate'); see `netkit --help`",
+            "'connlist', 'diff', 'overlap', 'plan', 'validate', 'policy-pack-path', "
+            "'component-package-path'); see `netkit --help`",
         ),
     ],
 )
