@@ -7,10 +7,10 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from components.stack import NetworkStack
 from netkit import docker_hosts
 from netkit.errors import NetkitError
 from netkit.spec import StackSpec, parse_stack_config
+from netkit_components.stack import NetworkStack
 
 
 def current_config() -> dict[str, Any]:

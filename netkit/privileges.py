@@ -2,7 +2,7 @@
 
 - `NET_RAW` lets a container forge packets (ARP and DNS spoofing of its neighbours) and is
   in the container runtime's default set, so it stays unless dropped: kube-linter's
-  `drop-net-raw-capability`, Kyverno's `require-drop-cap-net-raw` and Checkov's
+  `drop-net-raw-capability`, Kyverno's `drop-cap-net-raw` and Checkov's
   CKV_K8S_28 all ask that it be dropped (`NET_RAW` or `ALL` in `capabilities.drop`).
 - A hostPath volume on the Docker socket gives the pod the Docker daemon, so root on the
   node (kube-linter `docker-sock`, Checkov CKV_K8S_27).
@@ -44,12 +44,18 @@ class KeptNetRaw:
     """True when the container adds NET_RAW (or ALL) back, not only fails to drop it."""
 
 
+def _capability(name: str) -> str:
+    # Runtimes take `NET_RAW`, `net_raw` and `CAP_NET_RAW` alike (Kyverno's policy also
+    # compares upper-cased).
+    return name.upper().removeprefix("CAP_")
+
+
 def net_raw_kept(model: NetworkModel) -> Iterator[KeptNetRaw]:
     """Containers that keep NET_RAW: not dropped (by name or ALL), or added."""
     for workload in model.workloads:
         for container in workload.containers:
-            added = {NET_RAW, ALL} & set(container.capabilities_add)
-            dropped = {NET_RAW, ALL} & set(container.capabilities_drop)
+            added = {NET_RAW, ALL} & {_capability(c) for c in container.capabilities_add}
+            dropped = {NET_RAW, ALL} & {_capability(c) for c in container.capabilities_drop}
             if added or not dropped:
                 yield KeptNetRaw(workload, container, bool(added))
 

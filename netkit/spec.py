@@ -15,7 +15,7 @@ import ipaddress
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -863,6 +863,8 @@ def _check_pool(pool: IpPoolSpec, where: str) -> None:
 
 # --------------------------------------------------------------------------- loading
 
+RecordT = TypeVar("RecordT", bound=Spec)
+
 
 def _format_location(loc: tuple[int | str, ...]) -> str:
     path = ""
@@ -952,6 +954,17 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
         raise InvalidStackConfig("\n".join(lines)) from None
 
 
+def validate_record(record: type[RecordT], data: Any, source: str) -> RecordT:
+    """One spec record (a bridge, a container) from plain data given outside a stack file,
+    e.g. a component's inputs from another language; mistakes read as the stack file's do,
+    one line each, prefixed with `source`."""
+    try:
+        return record.model_validate(data)
+    except ValidationError as error:
+        lines = [f"{source}: {loc}: {message}" for loc, message in _problems(error)]
+        raise InvalidStackConfig("\n".join(lines)) from None
+
+
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` mapping of a stack file, with a clear error when it is unreadable."""
     if not path.is_file():
@@ -1004,4 +1017,5 @@ __all__ = [
     "StackSpec",
     "load_stack_file",
     "parse_stack_config",
+    "validate_record",
 ]

@@ -229,8 +229,10 @@ class _Document:
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return construct(self.constructor, node)
-        except (ConstructorError, ValueError, OverflowError) as error:
-            if tag == _INT:
+        except (ConstructorError, ValueError, OverflowError, IndexError, TypeError) as error:
+            # PyYAML's constructors fail in these ways on values their tag cannot hold
+            # (`!!int` on nothing indexes an empty string).
+            if tag == _INT and len(text) > _MAX_DIGITS:
                 problem = (
                     f"{len(text)} characters long; netkit reads numbers up to {_MAX_DIGITS} digits"
                 )

@@ -8,11 +8,21 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+import netkit
 from netkit.errors import NetkitError
 
 # Each module exposes `register(subparsers)`, which adds its parser and sets
 # `handler=<callable(args) -> int>` as a default.
-COMMAND_MODULES = ("synth", "check", "connlist", "diff", "overlap", "plan", "validate")
+COMMAND_MODULES = (
+    "synth",
+    "check",
+    "connlist",
+    "diff",
+    "overlap",
+    "plan",
+    "validate",
+    "paths",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -30,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="netkit",
         description="Container networking as typed Pulumi components, proven safe before deploy.",
     )
+    parser.add_argument("--version", action="version", version=f"netkit {netkit.__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"netkit_cli.commands.{name}")

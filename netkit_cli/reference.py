@@ -142,15 +142,15 @@ def generate() -> str:
 
 def _components() -> list[tuple[type[Any], str, str, type[Any] | None]]:
     """(component, type token, stack-file key, its arguments' type) for each component."""
-    from components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
-    from components.kubernetes.app_service import AppService
-    from components.kubernetes.calico import CalicoInstall
-    from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
-    from components.kubernetes.connections import Connection
-    from components.kubernetes.ingress_route import IngressRoute
-    from components.kubernetes.namespace_isolation import NamespaceIsolation
-    from components.stack import NetworkStack
     from netkit import spec
+    from netkit_components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
+    from netkit_components.kubernetes.app_service import AppService
+    from netkit_components.kubernetes.calico import CalicoInstall
+    from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
+    from netkit_components.kubernetes.connections import Connection
+    from netkit_components.kubernetes.ingress_route import IngressRoute
+    from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
+    from netkit_components.stack import NetworkStack
 
     return [
         (BridgeNetwork, "netkit:docker:BridgeNetwork", "docker.bridges[]", spec.BridgeSpec),
@@ -253,9 +253,9 @@ def _short_default(value: Any) -> str:
 
 def rules_section() -> list[str]:
     """The policy pack's rules: name, default level, what it checks, its config keys,
-    and the rules of the field's tools it corresponds to (`policies.anchors`)."""
-    from policies.anchors import ANCHORS
-    from policies.registry import RULES
+    and the rules of the field's tools it corresponds to (`netkit_policies.anchors`)."""
+    from netkit_policies.anchors import ANCHORS
+    from netkit_policies.registry import RULES
 
     rows = [
         "### Policy rules",

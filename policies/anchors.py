@@ -67,7 +67,7 @@ ANCHORS: Mapping[str, tuple[str, ...]] = {
     "k8s-ingress-disallow-dangling-backend": ("kube-linter dangling-ingress",),
     "k8s-workload-require-drop-net-raw": (
         "kube-linter drop-net-raw-capability",
-        "Kyverno require-drop-cap-net-raw",
+        "Kyverno drop-cap-net-raw",
         "Checkov CKV_K8S_28",
     ),
     "k8s-workload-disallow-docker-socket": ("kube-linter docker-sock", "Checkov CKV_K8S_27"),

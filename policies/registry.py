@@ -28,8 +28,16 @@ from typing import Any
 from netkit.documents import read_documents
 from netkit.errors import InvalidValue, NetkitError
 from netkit.model import NetworkModel
-from policies.rules import cni, dangling, docker, exposure, least_privilege, overlap, privileges
-from policies.rules.base import (
+from netkit_policies.rules import (
+    cni,
+    dangling,
+    docker,
+    exposure,
+    least_privilege,
+    overlap,
+    privileges,
+)
+from netkit_policies.rules.base import (
     FORMATS,
     UNKNOWN_MESSAGE,
     Context,

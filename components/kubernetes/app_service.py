@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
-from components.kubernetes.selectors import pod_labels
 from netkit.spec import AppServiceSpec
+from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
+from netkit_components.kubernetes.selectors import pod_labels
 
 AppServiceArgs = AppServiceSpec
 """Inputs of `AppService` (the same record as a `kubernetes.namespaces[].services[]` entry)."""

@@ -285,7 +285,7 @@ class Rule:
 
     def resolve(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The defaults overlaid with `values` (keys outside the schema are ignored here;
-        `policies.registry.PackConfig` refuses them with a message)."""
+        `netkit_policies.registry.PackConfig` refuses them with a message)."""
         resolved = self.defaults()
         for key, value in (values or {}).items():
             if key in self.config:
@@ -349,7 +349,7 @@ FORMATS: Mapping[str, Callable[[object], object]] = {
     "port-range": PortRange.parse,
 }
 """Value formats a rule's config schema may name (`"format": "cidr"`), each a function
-that raises `InvalidValue` naming the value and the rule. `policies.registry` checks every
+that raises `InvalidValue` naming the value and the rule. `netkit_policies.registry` checks every
 configured value against them before any rule runs; the engine's own JSON-schema
 validator ignores formats it does not know."""
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from netkit.dangling import dangling_ingress_backends, dangling_services, unmatched_target_ports
 from netkit.model import Ingress, Service
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,

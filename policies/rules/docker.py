@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from netkit.model import DockerNetwork
 from netkit.resources import CONTAINER_TYPE, ICC_OPTION, NETWORK_TYPE
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,

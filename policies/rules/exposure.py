@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from netkit.model import Ingress, Service
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,

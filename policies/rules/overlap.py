@@ -18,7 +18,7 @@ from netkit.model import AddressSpace, IPNetwork, Layer
 from netkit.overlap import Overlap, expected_nesting, find_overlaps
 from netkit.planner import SubnetRequest, plan_subnets
 from netkit.resources import INSTALLATION_TYPE, NETWORK_TYPE
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,

@@ -12,7 +12,7 @@ from netkit.privileges import (
     host_ports_outside,
     net_raw_kept,
 )
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,

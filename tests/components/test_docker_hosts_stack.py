@@ -75,9 +75,9 @@ def test_the_dev_stack_keeps_the_default_provider_and_no_host_labels():
 
 
 def test_the_stack_outputs_each_host_s_url_and_each_container_s_place(monkeypatch):
-    from components.program import deploy
     from netkit.spec import read_stack_file
     from netkit_cli.synth import record_resources
+    from netkit_components.program import deploy
 
     monkeypatch.setenv("NETKIT_DOCKER_HOSTS_STATE", "/state/hosts")
     built = []
@@ -110,8 +110,8 @@ def test_the_stack_outputs_each_host_s_url_and_each_container_s_place(monkeypatc
 
 
 def test_a_stack_without_hosts_names_its_one_engine_local(monkeypatch):
-    from components.stack import host_urls
     from netkit.spec import load_stack_file
+    from netkit_components.stack import host_urls
 
     spec = load_stack_file(ROOT / "Pulumi.dev.yaml")
     monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:2375")

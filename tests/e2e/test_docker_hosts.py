@@ -221,7 +221,7 @@ PROGRAM = """\
 import pulumi
 import pulumi_docker as docker
 
-from components.docker import BridgeNetwork, ServiceContainer
+from netkit_components.docker import BridgeNetwork, ServiceContainer
 from netkit import docker_hosts
 from netkit.spec import BridgeSpec, ContainerSpec
 

@@ -335,3 +335,56 @@ def test_json_reads_as_the_standard_library_reads_it(value: Any):
     from netkit.structured import load_json
 
     assert load_json(path_text) == json.loads(path_text)
+
+
+_TOKENS = [
+    "a",
+    "b",
+    ": ",
+    "- ",
+    "\n",
+    "  ",
+    "&x ",
+    "*x",
+    "&y ",
+    "*y",
+    "<<: ",
+    "!!str ",
+    "!!int ",
+    "!!set ",
+    "!!python/name:os.system ",
+    "!tag ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ", ",
+    "? ",
+    "---\n",
+    "'q'",
+    '"\\x85"',
+    "1",
+    "0x1F",
+    "1_000",
+    "1:30",
+    "9" * 30,
+    "~",
+    "yes",
+    "\t",
+    "#c",
+    "|\n",
+    "\u00b2",
+    "\u0085",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=40))
+def test_any_yaml_text_reads_or_is_refused_in_one_line(tmp_path_factory, tokens):
+    path = tmp_path_factory.mktemp("yaml") / "any.yaml"
+    path.write_text("".join(tokens))
+
+    try:
+        read_documents(path)
+    except ManifestError as error:
+        assert "\n" not in str(error) and "\x85" not in str(error), str(error)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from netkit.errors import NetkitError
 from netkit.manifests import load_manifests
 from netkit.spec import load_stack_file
-from policies.registry import RULES, PackConfig
+from netkit_policies.registry import RULES, PackConfig
 
 # NETKIT_FUZZ_EXAMPLES=2000 for a deeper run by hand.
 EXAMPLES = int(os.environ.get("NETKIT_FUZZ_EXAMPLES", "40"))

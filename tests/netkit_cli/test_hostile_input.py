@@ -10,6 +10,7 @@ the command line, a stack with no netkit configuration, special files and link l
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -306,16 +307,44 @@ def test_a_stack_with_no_netkit_configuration_is_refused(tmp_path, capsys, text,
     assert message.startswith("Pulumi.lab.yaml: no netkit configuration;")
 
 
-def test_pack_config_values_of_the_wrong_form(tmp_path, capsys):
-    config = tmp_path / "pack.json"
-    config.write_text('{"k8s-service-restrict-external-ips": {"allowedExternalIPs": ["nope"]}}')
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (
+            {"k8s-service-restrict-external-ips": {"allowedExternalIPs": ["nope"]}},
+            "k8s-service-restrict-external-ips.allowedExternalIPs[0]: address 'nope': "
+            "expected an IP address like '10.0.0.1'",
+        ),
+        (
+            {
+                "docker-network-require-explicit-subnet": {
+                    "bridgeDefaultPools": [{"base": "banana", "size": 16}]
+                }
+            },
+            "docker-network-require-explicit-subnet.bridgeDefaultPools[0]: subnet 'banana' in "
+            "base: not an IP network; write it like '10.0.0.0/24'",
+        ),
+        (
+            {
+                "docker-network-require-explicit-subnet": {
+                    "bridgeDefaultPools": [{"base": "172.17.0.0/16", "size": 99}]
+                }
+            },
+            "docker-network-require-explicit-subnet.bridgeDefaultPools[0]: size 99: subnets "
+            "cut from 172.17.0.0/16 have a prefix of 16-32",
+        ),
+    ],
+)
+def test_pack_config_values_of_the_wrong_form(tmp_path, capsys, config, expected):
+    # None of these values is read by a rule on the dev stack: they are checked up front.
+    path = tmp_path / "pack.json"
+    path.write_text(json.dumps(config))
 
-    assert run(
-        capsys, "check", "--stack", "dev", "--project-dir", str(ROOT), "--config", str(config)
-    ) == (
-        f"{config}: k8s-service-restrict-external-ips.allowedExternalIPs[0]: address 'nope': "
-        "expected an IP address like '10.0.0.1'"
+    message = run(
+        capsys, "check", "--stack", "dev", "--project-dir", str(ROOT), "--config", str(path)
     )
+
+    assert message == f"{path}: {expected}"
 
 
 # --------------------------------------------------------------------------- command line
@@ -332,7 +361,8 @@ def test_pack_config_values_of_the_wrong_form(tmp_path, capsys):
         (
             ["chek"],
             "argument COMMAND: invalid choice: 'chek' (choose from 'synth', 'check', "
-            "'connlist', 'diff', 'overlap', 'plan', 'validate'); see `netkit --help`",
+            "'connlist', 'diff', 'overlap', 'plan', 'validate', 'policy-pack-path', "
+            "'component-package-path'); see `netkit --help`",
         ),
     ],
 )
@@ -343,12 +373,18 @@ def test_an_unknown_choice_is_one_line_with_the_valid_ones(capsys, args, expecte
 # --------------------------------------------------------------------------- files
 
 
-def test_a_fifo_named_as_a_manifest_path_is_refused_not_waited_on(tmp_path):
-    fifo = tmp_path / "pipe.yaml"
+@pytest.mark.parametrize(
+    ("command", "name"), [("connlist", "pipe.yaml"), ("check", "pipe.json"), ("diff", "pipe.json")]
+)
+def test_a_fifo_named_as_a_path_is_refused_not_waited_on(tmp_path, command, name):
+    # .json paths are tried as resource lists and engine documents first: those readers
+    # must not open a FIFO either.
+    fifo = tmp_path / name
     os.mkfifo(fifo)
+    extra = [str(fifo)] if command == "diff" else []
 
     result = subprocess.run(
-        [sys.executable, "-m", "netkit_cli.main", "connlist", str(fifo)],
+        [sys.executable, "-m", "netkit_cli.main", command, str(fifo), *extra],
         capture_output=True,
         text=True,
         check=False,

@@ -17,7 +17,7 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from policies.adapter import (
+from netkit_policies.adapter import (
     EngineResource,
     StackAnalysis,
     stack_policies,
@@ -25,7 +25,7 @@ from policies.adapter import (
     to_records,
     urn_of,
 )
-from policies.registry import RULES, rule_named
+from netkit_policies.registry import RULES, rule_named
 from tests.policies.conftest import dev_records
 
 

@@ -136,8 +136,8 @@ def test_check_judges_each_object_as_the_anchor_does(
 
 
 def test_every_anchor_rule_of_the_corpus_is_named_in_the_anchor_table() -> None:
-    from policies.anchors import ANCHORS
-    from policies.registry import RULES
+    from netkit_policies.anchors import ANCHORS
+    from netkit_policies.registry import RULES
 
     assert set(ANCHORS) <= {rule.name for rule in RULES}
     for case in CASES:

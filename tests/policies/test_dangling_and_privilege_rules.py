@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from policies.registry import InvalidPolicyConfig, PackConfig
+from netkit_policies.registry import InvalidPolicyConfig, PackConfig
 from tests.policies.conftest import (
     deployment,
     dev_model,
@@ -153,7 +153,9 @@ def test_a_container_that_does_not_drop_net_raw_is_reported():
     ]
 
 
-@pytest.mark.parametrize("drop", [["ALL"], ["NET_RAW"], ["CHOWN", "NET_RAW"]])
+@pytest.mark.parametrize(
+    "drop", [["ALL"], ["NET_RAW"], ["CHOWN", "NET_RAW"], ["net_raw"], ["CAP_NET_RAW"], ["all"]]
+)
 def test_dropping_net_raw_or_all_is_enough(drop):
     manifest = deployment("shop", "web")
     _container(manifest)["securityContext"] = {"capabilities": {"drop": drop}}

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from netkit.model import NetworkModel
-from policies.registry import RULES, InvalidPolicyConfig, PackConfig, run_rules, schema_of
-from policies.rules.base import FORMATS, NAME_PATTERN, Level
+from netkit_policies.registry import RULES, InvalidPolicyConfig, PackConfig, run_rules, schema_of
+from netkit_policies.rules.base import FORMATS, NAME_PATTERN, Level
 from tests.policies.conftest import (
     deployment,
     dev_model,
