@@ -3,8 +3,8 @@
 # trying the team set-up on one machine).
 #
 #   scripts/postgres.sh start DIR            start (installing and initialising if needed); prints the URL
-#   scripts/postgres.sh stop DIR             stop it (the data stays in DIR)
-#   scripts/postgres.sh restart DIR [MODE]   stop (MODE: fast, the default, or immediate: a crash) and start
+#   scripts/postgres.sh stop DIR [MODE]      stop it (MODE: fast, the default, or immediate: as a crash)
+#   scripts/postgres.sh restart DIR [MODE]   stop it, then start it
 #   scripts/postgres.sh url DIR [--socket]   the backend URL: loopback TCP, or the Unix socket in DIR
 #   scripts/postgres.sh status DIR           exit 0 when it runs
 #
@@ -172,7 +172,9 @@ EOF
 case $command in
 start) start ;;
 stop)
-    if running; then pg_ctl -m fast -w stop >/dev/null; fi
+    mode=${1:-fast}
+    [[ $mode == fast || $mode == immediate ]] || usage
+    if running; then pg_ctl -m "$mode" -w stop >/dev/null; fi
     ;;
 restart)
     mode=${1:-fast}
