@@ -259,6 +259,10 @@ class PostgresServer:
         self.url = self._script("start")
         return self.url
 
+    def reader_url(self) -> str:
+        """The URL of a role that may only read the backend's table (what CI needs)."""
+        return self._script("url", "--reader")
+
     def stop(self, mode: str = "fast") -> None:
         """Stop it: `fast` (clients are disconnected) or `immediate` (as a crash)."""
         self._script("stop", mode)

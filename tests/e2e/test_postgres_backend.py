@@ -14,14 +14,17 @@ through the database.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -252,10 +255,35 @@ def test_a_second_checkout_previews_exactly_the_change_to_its_stack_file(
     ]
 
 
+def test_a_read_only_role_previews_and_exports_but_cannot_update(
+    pg_deployed,
+    postgres: PostgresServer,
+    pg_stack: Stack,
+    tmp_path_factory: pytest.TempPathFactory,
+):
+    # What CI gets: a checkout on a role with SELECT on the backend's table only.
+    ci = Project.create(tmp_path_factory.mktemp("ci-checkout"), postgres.reader_url())
+    shutil.copy(pg_stack.path, ci.root / pg_stack.path.name)
+
+    preview = ci.pulumi(
+        "preview", "--stack", pg_stack.name, "--expect-no-changes", "--json", "--show-sames",
+        "--policy-pack", str(POLICY_PACK),
+    )  # fmt: skip
+    exported = ci.pulumi("stack", "export", "--stack", pg_stack.name)
+    up = ci.up(pg_stack)
+
+    assert preview.returncode == 0, preview.stdout
+    steps = json.loads(preview.stdout)["steps"]
+    assert steps and {step["op"] for step in steps} == {"same"}
+    assert exported.returncode == 0, exported.stdout
+    assert up.returncode != 0
+    assert "permission denied for table pulumi_state" in up.stdout, up.stdout
+
+
 # --------------------------------------------------------------------------- the lock
 
 
-def test_two_ups_at_once_one_proceeds_and_the_other_is_refused_with_the_holder(
+def test_while_an_up_runs_another_is_refused_naming_the_holder_and_a_preview_is_not(
     pg_deployed,
     postgres: PostgresServer,
     pg_project: Project,
@@ -277,15 +305,23 @@ def test_two_ups_at_once_one_proceeds_and_the_other_is_refused_with_the_holder(
         (lock,) = postgres.blobs(LOCKS).values()
         holder = json.loads(lock)
 
-        second = second_checkout.up(pg_stack)
-        still_running = first.poll() is None
+        # Held still (SIGSTOP) while it holds the lock, however fast it would be: a
+        # teammate's up meanwhile, and a CI preview (which takes no lock).
+        os.kill(first.pid, signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(2) as pool:
+                second_up = pool.submit(second_checkout.up, pg_stack)
+                preview = pool.submit(second_checkout.pulumi, "preview", "--stack", pg_stack.name)
+                refused, previewed = second_up.result(), preview.result()
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
     finally:
         assert first.wait(timeout=300) == 0, log.read_text()
 
-    assert still_running, "the first up ended before the second was refused: test nothing"
-    assert second.returncode != 0
-    assert LOCKED in second.stdout, second.stdout
-    assert f"(pid {holder['pid']})" in second.stdout, second.stdout
+    assert refused.returncode != 0
+    assert LOCKED in refused.stdout, refused.stdout
+    assert f"(pid {holder['pid']})" in refused.stdout, refused.stdout
+    assert previewed.returncode == 0, previewed.stdout
     assert holder["pid"] == first.pid
     assert postgres.blobs(LOCKS) == {}
     whole(pg_project, pg_stack)
