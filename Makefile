@@ -19,9 +19,12 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
 # The Pulumi CLI and providers, built from the Go module proxy into a per-user cache.
 TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
-export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+# The YAML language host, for Pulumi YAML programs using netkit's component package
+# (a key of its own: building it never rebuilds the toolchain above).
+YAML_HOST_BIN := $(shell scripts/yaml-host.sh --print-bin 2>/dev/null)
+export PATH := $(TOOLCHAIN_BIN):$(YAML_HOST_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install bytecode system toolchain docker stack up preview destroy recover test lint typecheck imports unit e2e bench reference
+.PHONY: help install bytecode system toolchain yaml-host docker stack up preview destroy recover test lint typecheck imports unit e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
@@ -35,6 +38,12 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	@# An editable install leaves out the wheel's data files: the policy pack's and the
+	@# component package's folders, which name the virtualenv as ../../.. (see pyproject).
+	@# Link them where a wheel install puts them.
+	@for pair in policy-pack:policies/pack component-package:components/plugin; do \
+	    dst=$(VENV)/share/netkit/$${pair%%:*}; mkdir -p $$dst; \
+	    for f in $${pair#*:}/*; do ln -sfn $(CURDIR)/$$f $$dst/; done; done
 	touch $@
 
 # Every `pulumi` run starts the program and the policy pack as Python processes; where
@@ -44,6 +53,9 @@ bytecode: install
 
 toolchain:
 	@scripts/toolchain.sh --check || scripts/toolchain.sh
+
+yaml-host:
+	@scripts/yaml-host.sh --check >/dev/null 2>&1 || scripts/yaml-host.sh
 
 docker:
 	scripts/docker-engine.sh
@@ -86,7 +98,7 @@ unit: install system
 	$(PY) -m pytest -m "not e2e"
 
 # The real Pulumi engine and Docker engine, on stacks of their own (netkit-e2e-*).
-e2e: install bytecode toolchain docker
+e2e: install bytecode toolchain yaml-host docker
 	$(PY) -m pytest -m e2e tests/e2e
 
 test: lint typecheck imports unit e2e

@@ -12,6 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 BENCHMARKS = [
+    ["bench_yaml.py"],
     ["bench_overlap.py"],
     ["bench_check.py"],
     ["bench_connlist.py", "--repeat", "3"],

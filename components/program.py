@@ -7,9 +7,9 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
-from components.stack import NetworkStack
 from netkit.errors import NetkitError
 from netkit.spec import StackSpec, parse_stack_config
+from netkit_components.stack import NetworkStack
 
 
 def current_config() -> dict[str, Any]:

@@ -8,17 +8,17 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_kubernetes as k8s
 
-from components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
-from components.kubernetes.app_service import AppService
-from components.kubernetes.calico import CalicoInstall
-from components.kubernetes.connections import allow
-from components.kubernetes.ingress_route import IngressRoute
-from components.kubernetes.namespace_isolation import NamespaceIsolation
 from netkit.docker_dns import resolvable_names
 from netkit.intent import stack_props
 from netkit.model import DockerAttachment, DockerContainer
 from netkit.names import connection_id
 from netkit.spec import StackSpec
+from netkit_components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
+from netkit_components.kubernetes.app_service import AppService
+from netkit_components.kubernetes.calico import CalicoInstall
+from netkit_components.kubernetes.connections import allow
+from netkit_components.kubernetes.ingress_route import IngressRoute
+from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
 
 
 def render_directory(spec: StackSpec, stack: str) -> str:

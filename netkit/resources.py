@@ -246,7 +246,9 @@ class _Builder:
                     name=str(pool.get("name") or f"pool-{index}"),
                     cidr=net,
                     block_size=calico.block_size(net, block or None),
-                    encapsulation=str(pool.get("encapsulation") or "IPIP"),
+                    encapsulation=calico.encapsulation(
+                        net, str(pool.get("encapsulation") or "") or None
+                    ),
                     nat_outgoing=str(pool.get("natOutgoing", "Enabled")) != "Disabled",
                     node_selector=str(pool.get("nodeSelector") or "all()"),
                     source=res.urn or res.name,

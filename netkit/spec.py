@@ -15,9 +15,8 @@ import ipaddress
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -31,9 +30,11 @@ from pydantic.alias_generators import to_camel
 
 from netkit import calico, names
 from netkit.cidr import parse_cidr, parse_ip
+from netkit.documents import read_documents
 from netkit.errors import InvalidStackConfig, InvalidValue, NetkitError
 from netkit.model import Endpoint, IPNetwork, PolicyPort
 from netkit.ports import parse_port_spec, port_number
+from netkit.structured import DocumentProblem, load_json
 
 PROJECT = "netkit"
 """The Pulumi project name, and so the namespace of every config key."""
@@ -55,6 +56,19 @@ IpAddress = Annotated[str, AfterValidator(lambda v: str(parse_ip(v)))]
 DockerName = Annotated[str, AfterValidator(_check(names.docker_name))]
 K8sName = Annotated[str, AfterValidator(_check(names.dns_label))]
 HostName = Annotated[str, AfterValidator(_check(names.hostname))]
+
+
+def _rule_host(value: object) -> str:
+    if isinstance(value, str) and "*" in value:
+        raise InvalidValue(
+            f"host {value!r}: wildcards are not allowed in a rule's host (a wildcard answers "
+            "for every name under it, each needing its own TLS); name each host, like "
+            f"{value.replace('*', 'shop', 1)!r}"
+        )
+    return names.dns_subdomain(value, "host")
+
+
+RuleHost = Annotated[str, AfterValidator(_rule_host)]
 Port = Annotated[int, BeforeValidator(_check(port_number))]
 LabelMap = Annotated[dict[str, str], BeforeValidator(_check(names.labels))]
 
@@ -321,7 +335,7 @@ class IngressPathSpec(Spec):
 
 
 class IngressRuleSpec(Spec):
-    host: HostName
+    host: RuleHost
     """Host name routed by this rule (no wildcards: every host gets TLS)."""
     paths: Annotated[list[IngressPathSpec], Field(min_length=1)]
     """Paths on this host, each to a service."""
@@ -744,6 +758,8 @@ def _check_pool(pool: IpPoolSpec, where: str) -> None:
 
 # --------------------------------------------------------------------------- loading
 
+RecordT = TypeVar("RecordT", bound=Spec)
+
 
 def _format_location(loc: tuple[int | str, ...]) -> str:
     path = ""
@@ -753,7 +769,10 @@ def _format_location(loc: tuple[int | str, ...]) -> str:
         elif part in {"function-after[_check(), str]", "function-before[_check(), int]"}:
             continue
         elif not part.startswith(("function-", "list[", "dict[")):
-            path += f".{part}" if path else part
+            # A key with a line break or another unprintable character is shown quoted,
+            # so the message stays on its one line.
+            shown = part if part.isprintable() else repr(part)
+            path += f".{shown}" if path else shown
     return path
 
 
@@ -801,9 +820,22 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
                 )
             continue
         if isinstance(value, str):
+            # The engine hands objects over as JSON text: read with the same limits as
+            # a file (depth, keys written twice).
             with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
+                try:
+                    value = load_json(value)
+                except DocumentProblem as problem:
+                    raise InvalidStackConfig(f"{source}: {key}: {problem.message}") from None
         data[name] = value
+    if not data:
+        # A stack file holding only its encryption salt (`pulumi stack select --create`
+        # of a mistyped name) would deploy an empty stack and report success.
+        raise InvalidStackConfig(
+            f"{source}: no netkit configuration; add netkit:docker and/or netkit:kubernetes "
+            "under config: (the README's stack-file reference lists every key), or pick an "
+            "existing stack"
+        )
     unknown = sorted(set(data) - set(StackSpec.model_fields))
     if unknown:
         raise InvalidStackConfig(
@@ -817,6 +849,17 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
         raise InvalidStackConfig("\n".join(lines)) from None
 
 
+def validate_record(record: type[RecordT], data: Any, source: str) -> RecordT:
+    """One spec record (a bridge, a container) from plain data given outside a stack file,
+    e.g. a component's inputs from another language; mistakes read as the stack file's do,
+    one line each, prefixed with `source`."""
+    try:
+        return record.model_validate(data)
+    except ValidationError as error:
+        lines = [f"{source}: {loc}: {message}" for loc, message in _problems(error)]
+        raise InvalidStackConfig("\n".join(lines)) from None
+
+
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` mapping of a stack file, with a clear error when it is unreadable."""
     if not path.is_file():
@@ -826,22 +869,13 @@ def read_stack_file(path: Path) -> dict[str, Any]:
             f"{path.name}: no such stack file ({there}); create it, pick another --stack, "
             "or give the project folder with --project-dir"
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
+    # The hardened reader: depth, aliases and keys written twice are refused in one line.
+    documents = read_documents(path, InvalidStackConfig, path.name)
+    if len(documents) > 1:
         raise InvalidStackConfig(
-            f"{path.name}: not UTF-8 text (byte {error.start}); save it as UTF-8"
-        ) from None
-    except OSError as error:
-        raise InvalidStackConfig(f"{path.name}: cannot be read: {error.strerror}") from None
-    try:
-        document = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InvalidStackConfig(
-            f"{path.name}:{where}: not valid YAML ({getattr(error, 'problem', error)})"
-        ) from None
+            f"{path.name}: holds {len(documents)} YAML documents; a stack file is one mapping"
+        )
+    document = (documents[0] if documents else None) or {}
     if not isinstance(document, dict):
         raise InvalidStackConfig(f"{path.name}: expected a mapping with a 'config:' key")
     config = document.get("config") or {}
@@ -878,4 +912,5 @@ __all__ = [
     "StackSpec",
     "load_stack_file",
     "parse_stack_config",
+    "validate_record",
 ]

@@ -142,15 +142,15 @@ def generate() -> str:
 
 def _components() -> list[tuple[type[Any], str, str, type[Any] | None]]:
     """(component, type token, stack-file key, its arguments' type) for each component."""
-    from components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
-    from components.kubernetes.app_service import AppService
-    from components.kubernetes.calico import CalicoInstall
-    from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
-    from components.kubernetes.connections import Connection
-    from components.kubernetes.ingress_route import IngressRoute
-    from components.kubernetes.namespace_isolation import NamespaceIsolation
-    from components.stack import NetworkStack
     from netkit import spec
+    from netkit_components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
+    from netkit_components.kubernetes.app_service import AppService
+    from netkit_components.kubernetes.calico import CalicoInstall
+    from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
+    from netkit_components.kubernetes.connections import Connection
+    from netkit_components.kubernetes.ingress_route import IngressRoute
+    from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
+    from netkit_components.stack import NetworkStack
 
     return [
         (BridgeNetwork, "netkit:docker:BridgeNetwork", "docker.bridges[]", spec.BridgeSpec),
@@ -252,24 +252,31 @@ def _short_default(value: Any) -> str:
 
 
 def rules_section() -> list[str]:
-    """The policy pack's rules: name, default level, what it checks, its config keys."""
-    from policies.registry import RULES
+    """The policy pack's rules: name, default level, what it checks, its config keys,
+    and the rules of the field's tools it corresponds to (`netkit_policies.anchors`)."""
+    from netkit_policies.anchors import ANCHORS
+    from netkit_policies.registry import RULES
 
     rows = [
         "### Policy rules",
         "",
         "Every rule runs in `pulumi preview --policy-pack policies` and in `netkit check`; "
-        "levels and properties are set per rule in one JSON config file.",
+        "levels and properties are set per rule in one JSON config file. The anchor rules are "
+        "those of kube-linter, Kyverno's policy library, Polaris, Checkov and Calico whose "
+        "own test fixtures the rule is judged against (the policy-anchors conformance corpus, "
+        "196/196); none: a check only netkit's model can make.",
         "",
-        "| rule | default level | checks | config (default) |",
-        "| --- | --- | --- | --- |",
+        "| rule | default level | checks | config (default) | anchor rules |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in RULES:
         config = "; ".join(
             f"`{key}` ({_short_default(schema['default'])})" for key, schema in rule.config.items()
         ) or "none"
+        anchors = ", ".join(ANCHORS.get(rule.name, ())) or "none"
         rows.append(
-            f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} |"
+            f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} "
+            f"| {_cell(anchors)} |"
         )
     return [*rows, ""]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from netkit.model import NetworkModel
 from netkit.resources import plain_properties
-from netkit.spec import load_stack_file, read_stack_file, stack_file
+from netkit.spec import parse_stack_config, read_stack_file, stack_file
 
 STACK_ROOT_TYPE = "pulumi:pulumi:Stack"
 
@@ -150,11 +150,12 @@ def synthesize(stack: str, project_dir: Path | None = None) -> list[ResourceReco
     The stack file is parsed first, so a bad spec raises `InvalidStackConfig` with its
     key path before anything runs.
     """
-    from components.program import deploy
+    from netkit_components.program import deploy
 
     path = stack_file(project_dir or Path.cwd(), stack)
-    load_stack_file(path)
-    return record_resources(deploy, stack, read_stack_file(path))
+    config = read_stack_file(path)  # read once: the check below and the program share it
+    parse_stack_config(config, path.name)
+    return record_resources(deploy, stack, config)
 
 
 def model_for_stack(stack: str, project_dir: Path | None = None) -> NetworkModel:

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summary(args: argparse.Namespace) -> str:
-    from policies.registry import PackConfig, run_rules
+    from netkit_policies.registry import PackConfig, run_rules
 
     preview: EngineDocument | None = None
     if args.preview is not None:

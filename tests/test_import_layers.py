@@ -1,4 +1,4 @@
-"""The layers stay apart: netkit_cli > components | policies > netkit (pyproject.toml)."""
+"""The layers stay apart: netkit_cli > netkit_components | netkit_policies > netkit (pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ def test_the_contract_names_the_layers_top_to_bottom():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     (contract,) = config["tool"]["importlinter"]["contracts"]
     assert contract["type"] == "layers"
-    assert contract["layers"] == ["netkit_cli", "components | policies", "netkit"]
+    assert contract["layers"] == [
+        "netkit_cli",
+        "netkit_components | netkit_policies",
+        "netkit",
+    ]
 
 
 def test_no_module_imports_a_layer_above_its_own():

@@ -8,9 +8,9 @@ import ipaddress
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.labels import network_labels
 from netkit.resources import ICC_OPTION
 from netkit.spec import BridgeSpec, SubnetSpec
+from netkit_components.docker.labels import network_labels
 
 BridgeNetworkArgs = BridgeSpec
 """Inputs of `BridgeNetwork` (the same record as a `docker.bridges[]` entry)."""

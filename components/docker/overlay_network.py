@@ -8,10 +8,10 @@ import ipaddress
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.bridge_network import has_ipv6, ipam_configs
-from components.docker.labels import network_labels
 from netkit.resources import ENCRYPTED_OPTION
 from netkit.spec import OverlaySpec, SubnetSpec
+from netkit_components.docker.bridge_network import has_ipv6, ipam_configs
+from netkit_components.docker.labels import network_labels
 
 OverlayNetworkArgs = OverlaySpec
 """Inputs of `OverlayNetwork` (the same record as a `docker.overlays[]` entry)."""

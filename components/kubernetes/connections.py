@@ -14,10 +14,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.selectors import peer, pod_selector, policy_ports
 from netkit.model import Endpoint, PolicyPort
 from netkit.names import connection_id
 from netkit.ports import format_port
+from netkit_components.kubernetes.selectors import peer, pod_selector, policy_ports
 
 
 class Connection(pulumi.ComponentResource):

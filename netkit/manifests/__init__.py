@@ -10,8 +10,10 @@ Two entry points:
   inputs, which have the same camelCase shape as manifests.
 
 Kinds read: Namespace, Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-ReplicationController, Service, Ingress (networking.k8s.io/v1 and extensions/v1beta1),
-OpenShift Route and NetworkPolicy. Other kinds are counted in `model.notes`.
+ReplicationController, OpenShift DeploymentConfig, Service, Ingress (networking.k8s.io/v1
+and extensions/v1beta1), OpenShift Route and NetworkPolicy. Other kinds are counted in
+`model.notes`. A pod template's containers, initContainers and ephemeralContainers are
+all read (host ports, capabilities); `hostPort: 0` is unset, as Kubernetes treats it.
 
 Workload identity follows netpol-analyzer, whose conformance corpus we match:
 
@@ -26,7 +28,11 @@ Workload identity follows netpol-analyzer, whose conformance corpus we match:
 
 A malformed manifest raises `ManifestError` naming the file, the document (1-based), the
 object and the field, e.g. `db.yaml, document 2 (NetworkPolicy default/deny):
-spec.ingress[0].ports[1].port: 70000 is not a port (1-65535)`.
+spec.ingress[0].ports[1].port: 70000 is not a port (1-65535)`. What the API server would
+refuse is refused here too: malformed label keys and values, named ports that are not
+IANA service names, an ipBlock `except` outside or equal to its cidr. An object name of
+the wrong form is a note instead: the field's tools read such names (see
+`FieldReader.identify`).
 """
 
 from __future__ import annotations

@@ -112,6 +112,7 @@ class Builder:
             self.skipped[kind] += 1
             return
         reader.identify()
+        self.notes.extend(reader.notes)
         key = (kind, reader.namespace, reader.name)
         if key in self.seen:
             reader.fail("metadata.name", f"{reader.what} is also declared in {self.seen[key]}")

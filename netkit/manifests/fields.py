@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+from netkit import names
 from netkit.cidr import parse_cidr
 from netkit.errors import InvalidValue, ManifestError
 from netkit.model import (
@@ -17,6 +18,12 @@ from netkit.model import (
 from netkit.shapes import describe as _describe
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+# Which form the API server requires of an object's name; other kinds: a DNS-1123 subdomain.
+_NAME_RULES: dict[str, tuple[Callable[..., object], str]] = {
+    "Namespace": (names.dns_label, "a DNS-1123 label"),
+    "Service": (names.dns_1035_label, "an RFC 1035 label (a DNS label starting with a letter)"),
+}
 DEFAULT_NAMESPACE = "default"
 
 
@@ -31,24 +38,47 @@ class FieldReader:
         self.name = ""
         self.namespace = ""
         self.what = kind
+        self.notes: list[str] = []
 
     @property
     def location(self) -> str:
         return f"{self.source}{' ' + self.prefix.rstrip('.') if self.prefix else ''}"
 
     def identify(self) -> None:
-        """Read metadata.name and metadata.namespace (defaulted) for messages and keys."""
+        """Read metadata.name and metadata.namespace (defaulted) for messages and keys;
+        each must have the form the API server requires of it."""
         metadata = self.mapping(self.obj.get("metadata"), "metadata", required=True)
         self.name = self.string(metadata.get("name"), "metadata.name", required=True)
+        # A name only identifies the object here, and the field's tools read any: the
+        # netpol-analyzer corpus names a policy with '_', Checkov's a Helm template's
+        # Service 'RELEASE-NAME-...'. So a name the API server would refuse is a note
+        # naming the rule, and the analysis goes on.
+        check, rule = _NAME_RULES.get(self.kind, (names.dns_subdomain, "a DNS-1123 subdomain"))
+        self.noted(check, self.name, "metadata.name", f"{rule} for a {self.kind} name")
         if self.kind == "Namespace":
             self.what = f"Namespace {self.name}"
-            return
-        namespace = self.string(metadata.get("namespace"), "metadata.namespace")
-        self.namespace = namespace or DEFAULT_NAMESPACE
-        self.what = f"{self.kind} {self.namespace}/{self.name}"
+        else:
+            namespace = self.string(metadata.get("namespace"), "metadata.namespace")
+            if namespace:
+                self.noted(names.dns_label, namespace, "metadata.namespace", "a DNS-1123 label")
+            self.namespace = namespace or DEFAULT_NAMESPACE
+            self.what = f"{self.kind} {self.namespace}/{self.name}"
+        # Labels are what selectors match: the API server refuses malformed ones on any
+        # object, so netkit does too (whether or not a reader below uses them).
+        self.labels(metadata.get("labels"), "metadata.labels")
 
     def fail(self, path: str, problem: str) -> NoReturn:
         raise ManifestError(f"{self.source} ({self.what}): {self.prefix}{path}: {problem}")
+
+    def noted(self, check: Callable[..., object], value: str, path: str, rule: str) -> None:
+        """`check(value)`; its `InvalidValue` becomes a located note naming the rule."""
+        try:
+            check(value, "value")
+        except InvalidValue as error:
+            self.notes.append(
+                f"{self.location} ({self.kind}): {self.prefix}{path}: {error}; the API server "
+                f"requires {rule}, so it would refuse this object"
+            )
 
     # -- typed getters: `value` is the raw field, `path` its dotted path for messages
 
@@ -113,8 +143,27 @@ class FieldReader:
                     f"{path}.{key}",
                     f"label values are strings, got {_describe(item)}; quote it: {str(item)!r}",
                 )
+            # The API server's syntax, so a selector netkit matches is one it would accept.
+            try:
+                names.label_key(key)
+                names.label_value(item, f"label value of {key!r}")
+            except InvalidValue as error:
+                self.fail(path, f"{error}; the API server refuses it")
             result[str(key)] = item
         return result
+
+    def port_name(self, value: object, path: str, *, required: bool = False) -> str:
+        """A named port (an IANA service name), or "" when absent and not required."""
+        text = self.string(value, path, required=required)
+        if not text:
+            if required:
+                self.fail(path, "an empty string is not a port name")
+            return ""
+        try:
+            names.iana_service_name(text)
+        except InvalidValue as error:
+            self.fail(path, str(error))
+        return text
 
     def selector(self, value: object, path: str) -> LabelSelector:
         spec = self.mapping(value, path)

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from netkit.model import (
+    Container,
     ContainerPort,
     PodVariant,
     Workload,
     frozen_labels,
 )
 
-# Where each workload kind keeps its pod template, and the field holding its replica count.
 # Where each workload kind keeps its pod template, and the field holding its replica count.
 TEMPLATE_PATHS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "Deployment": (("spec", "template"), "replicas"),
@@ -25,6 +25,9 @@ TEMPLATE_PATHS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "DaemonSet": (("spec", "template"), None),
     "Job": (("spec", "template"), "parallelism"),
     "CronJob": (("spec", "jobTemplate", "spec", "template"), None),
+    # OpenShift's DeploymentConfig (apps.openshift.io/v1): Routes are read, so the pods
+    # they reach are too.
+    "DeploymentConfig": (("spec", "template"), "replicas"),
 }
 WORKLOAD_KINDS = frozenset(TEMPLATE_PATHS)
 
@@ -46,6 +49,8 @@ class PodGroupMember:
     replicas: int | None = None
     """Replica count of a workload object; None for a listed pod."""
     is_pod: bool = False
+    containers: tuple[Container, ...] = ()
+    host_paths: tuple[str, ...] = ()
 
 
 def group_workloads(members: list[PodGroupMember]) -> tuple[tuple[Workload, ...], list[str]]:
@@ -113,6 +118,8 @@ def group_workloads(members: list[PodGroupMember]) -> tuple[tuple[Workload, ...]
                 host_ports=tuple(sorted({p for m in group for p in m.host_ports})),
                 source=first.source,
                 pod_variants=tuple(variants),
+                containers=next((m.containers for m in group if m.containers), ()),
+                host_paths=tuple(sorted({p for m in group for p in m.host_paths})),
             )
         )
     return tuple(workloads), notes

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from netkit.digits import decimal
 from netkit.manifests.fields import FieldReader
 from netkit.manifests.identity import TEMPLATE_PATHS, WORKLOAD_KINDS, PodGroupMember
 from netkit.model import (
+    CONTAINER_SECTIONS,
+    Container,
     ContainerPort,
     Ingress,
     IngressPath,
@@ -103,6 +107,21 @@ def _peer(reader: FieldReader, raw: object, path: str) -> PolicyPeer:
                     f"{path}.ipBlock.except[{i}]",
                     f"{hole} is not in the same IP family as the cidr {cidr}",
                 )
+            # The API server's rule: each except is a strict subset of the cidr (an except
+            # outside it would make netkit admit the whole cidr while the cluster refuses
+            # the policy).
+            if not hole.subnet_of(cidr):  # type: ignore[arg-type]
+                reader.fail(
+                    f"{path}.ipBlock.except[{i}]",
+                    f"{hole} is not inside the cidr {cidr}; the API server refuses an except "
+                    "outside its cidr",
+                )
+            if hole == cidr:
+                reader.fail(
+                    f"{path}.ipBlock.except[{i}]",
+                    f"{hole} is the whole cidr; an except must be smaller than the cidr (the "
+                    "API server refuses it); remove the peer if nothing should pass",
+                )
         return PolicyPeer(ip_block=IPBlock(cidr, excepts))
     if pod is None and namespace is None:
         reader.fail(path, "a peer needs a podSelector, a namespaceSelector or an ipBlock")
@@ -124,15 +143,14 @@ def _policy_port(reader: FieldReader, raw: object, path: str) -> PolicyPort:
     if value is None:
         port = None
     elif isinstance(value, str):
-        if value.isdigit():
+        number = decimal(value)
+        if number is not None:
             reader.fail(
                 f"{path}.port",
                 f"{value!r} is a string, so it would name a container port; "
-                f"write the number {int(value)} without quotes",
+                f"write the number {number} without quotes",
             )
-        if not value:
-            reader.fail(f"{path}.port", "an empty string is not a port name")
-        port = value
+        port = reader.port_name(value, f"{path}.port", required=True)
     else:
         port = reader.port_number(value, f"{path}.port")
     end: int | None = None
@@ -145,36 +163,101 @@ def _policy_port(reader: FieldReader, raw: object, path: str) -> PolicyPort:
     return PolicyPort(protocol=protocol, port=port, end_port=end, protocol_declared=declared)
 
 
-def _pod_spec(
-    reader: FieldReader, spec: Mapping[str, Any], path: str
-) -> tuple[tuple[ContainerPort, ...], bool, tuple[int, ...], list[str]]:
-    """Container ports, hostNetwork and host ports of a pod spec at `path`."""
+@dataclass(frozen=True)
+class PodSpecReading:
+    """What the model keeps of a pod spec."""
+
+    ports: tuple[ContainerPort, ...]
+    """Ports of `containers` (what Services and policies reach)."""
+    host_network: bool
+    host_ports: tuple[int, ...]
+    """Host ports of every container list, init and ephemeral containers included."""
+    containers: tuple[Container, ...]
+    host_paths: tuple[str, ...]
+    dropped: list[str]
+
+
+def _pod_spec(reader: FieldReader, spec: Mapping[str, Any], path: str) -> PodSpecReading:
+    """Container ports, host networking, capabilities and hostPath volumes of a pod spec at
+    `path`, from containers, initContainers and ephemeralContainers alike."""
+    ports: list[ContainerPort] = []
+    containers: list[Container] = []
+    dropped: list[str] = []
+    for section in CONTAINER_SECTIONS:
+        items = reader.sequence(spec.get(section), f"{path}.{section}")
+        for c, raw_container in enumerate(items):
+            where = f"{path}.{section}[{c}]"
+            container = reader.mapping(raw_container, where)
+            own_ports, host_ports = _container_ports(reader, container, where, dropped)
+            if section == "containers":
+                ports.extend(own_ports)
+            add, drop = _capabilities(reader, container, where)
+            containers.append(
+                Container(
+                    name=reader.string(container.get("name"), f"{where}.name"),
+                    section=section,
+                    host_ports=host_ports,
+                    capabilities_add=add,
+                    capabilities_drop=drop,
+                )
+            )
+    host_paths: list[str] = []
+    for v, raw_volume in enumerate(reader.sequence(spec.get("volumes"), f"{path}.volumes")):
+        volume = reader.mapping(raw_volume, f"{path}.volumes[{v}]")
+        if volume.get("hostPath") is not None:
+            host_path = reader.mapping(volume.get("hostPath"), f"{path}.volumes[{v}].hostPath")
+            where = f"{path}.volumes[{v}].hostPath.path"
+            host_paths.append(reader.string(host_path.get("path"), where, required=True))
+    return PodSpecReading(
+        ports=tuple(ports),
+        host_network=reader.boolean(spec.get("hostNetwork"), f"{path}.hostNetwork"),
+        host_ports=tuple(p for c in containers for p in c.host_ports),
+        containers=tuple(containers),
+        host_paths=tuple(host_paths),
+        dropped=dropped,
+    )
+
+
+def _container_ports(
+    reader: FieldReader, container: Mapping[str, Any], where: str, dropped: list[str]
+) -> tuple[list[ContainerPort], tuple[int, ...]]:
     ports: list[ContainerPort] = []
     host_ports: list[int] = []
-    dropped: list[str] = []
-    containers = reader.sequence(spec.get("containers"), f"{path}.containers")
-    for c, raw_container in enumerate(containers):
-        where = f"{path}.containers[{c}]"
-        container = reader.mapping(raw_container, where)
-        for p, raw_port in enumerate(reader.sequence(container.get("ports"), f"{where}.ports")):
-            port_path = f"{where}.ports[{p}]"
-            entry = reader.mapping(raw_port, port_path)
-            if entry.get("containerPort") is None:
-                # The API would reject it; netpol-analyzer reads on. Keep going, but say so.
-                dropped.append(
-                    f"{reader.location} ({reader.what}): {reader.prefix}{port_path}: "
-                    "no containerPort, entry ignored"
-                )
-                continue
-            number = reader.port_number(entry.get("containerPort"), f"{port_path}.containerPort")
-            protocol = reader.protocol(entry.get("protocol"), f"{port_path}.protocol")
-            name = reader.string(entry.get("name"), f"{port_path}.name")
-            ports.append(ContainerPort(number, protocol, name))
-            host = entry.get("hostPort")
-            if host is not None:
-                host_ports.append(reader.port_number(host, f"{port_path}.hostPort"))
-    host_network = reader.boolean(spec.get("hostNetwork"), f"{path}.hostNetwork")
-    return tuple(ports), host_network, tuple(host_ports), dropped
+    for p, raw_port in enumerate(reader.sequence(container.get("ports"), f"{where}.ports")):
+        port_path = f"{where}.ports[{p}]"
+        entry = reader.mapping(raw_port, port_path)
+        if entry.get("containerPort") is None:
+            # The API would reject it; netpol-analyzer reads on. Keep going, but say so.
+            dropped.append(
+                f"{reader.location} ({reader.what}): {reader.prefix}{port_path}: "
+                "no containerPort, entry ignored"
+            )
+            continue
+        number = reader.port_number(entry.get("containerPort"), f"{port_path}.containerPort")
+        protocol = reader.protocol(entry.get("protocol"), f"{port_path}.protocol")
+        name = reader.port_name(entry.get("name"), f"{port_path}.name")
+        ports.append(ContainerPort(number, protocol, name))
+        host = entry.get("hostPort")
+        # hostPort 0 is what the API server stores for "unset": it binds nothing.
+        if host is not None and host != 0:
+            host_ports.append(reader.port_number(host, f"{port_path}.hostPort"))
+    return ports, tuple(host_ports)
+
+
+def _capabilities(
+    reader: FieldReader, container: Mapping[str, Any], where: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    context = reader.mapping(container.get("securityContext"), f"{where}.securityContext")
+    path = f"{where}.securityContext.capabilities"
+    capabilities = reader.mapping(context.get("capabilities"), path)
+    add, drop = (
+        tuple(
+            reader.string(item, f"{path}.{key}[{i}]")
+            for i, item in enumerate(reader.sequence(capabilities.get(key), f"{path}.{key}"))
+        )
+        for key in ("add", "drop")
+    )
+    return add, drop
 
 
 def _controller_owner(reader: FieldReader, metadata: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -193,7 +276,7 @@ def read_pod(reader: FieldReader) -> tuple[PodGroupMember, list[str]]:
     metadata = reader.mapping(reader.obj.get("metadata"), "metadata")
     labels = reader.labels(metadata.get("labels"), "metadata.labels")
     spec = reader.mapping(reader.obj.get("spec"), "spec")
-    ports, host_network, host_ports, dropped = _pod_spec(reader, spec, "spec")
+    pod = _pod_spec(reader, spec, "spec")
     owner = _controller_owner(reader, metadata)
     if owner is not None and owner[0] == "Node":
         owner = None  # a static pod: the kubelet's mirror pod is the workload itself
@@ -202,14 +285,16 @@ def read_pod(reader: FieldReader) -> tuple[PodGroupMember, list[str]]:
         name=reader.name,
         namespace=reader.namespace,
         labels=labels,
-        ports=ports,
-        host_network=host_network,
-        host_ports=host_ports,
+        ports=pod.ports,
+        host_network=pod.host_network,
+        host_ports=pod.host_ports,
         source=reader.location,
         owner=owner,
         is_pod=True,
+        containers=pod.containers,
+        host_paths=pod.host_paths,
     )
-    return member, dropped
+    return member, pod.dropped
 
 
 def read_workload_object(reader: FieldReader) -> tuple[PodGroupMember, list[str]]:
@@ -222,7 +307,7 @@ def read_workload_object(reader: FieldReader) -> tuple[PodGroupMember, list[str]
     template_metadata = reader.mapping(node.get("metadata"), f"{path}.metadata")
     labels = reader.labels(template_metadata.get("labels"), f"{path}.metadata.labels")
     pod_spec = reader.mapping(node.get("spec"), f"{path}.spec")
-    ports, host_network, host_ports, dropped = _pod_spec(reader, pod_spec, f"{path}.spec")
+    pod = _pod_spec(reader, pod_spec, f"{path}.spec")
     replicas = 1
     if replicas_field is not None:
         spec = reader.mapping(reader.obj.get("spec"), "spec")
@@ -234,14 +319,16 @@ def read_workload_object(reader: FieldReader) -> tuple[PodGroupMember, list[str]
         name=reader.name,
         namespace=reader.namespace,
         labels=labels,
-        ports=ports,
-        host_network=host_network,
-        host_ports=host_ports,
+        ports=pod.ports,
+        host_network=pod.host_network,
+        host_ports=pod.host_ports,
         source=reader.location,
         owner=_controller_owner(reader, metadata),
         replicas=replicas,
+        containers=pod.containers,
+        host_paths=pod.host_paths,
     )
-    return member, dropped
+    return member, pod.dropped
 
 
 def read_service(reader: FieldReader) -> Service:
@@ -287,7 +374,10 @@ def _int_or_name(reader: FieldReader, value: object, path: str) -> int | str | N
         return None
     if isinstance(value, str):
         # An IntOrString written as "8080" means the number; a name otherwise.
-        return int(value) if value.isdigit() else value
+        number = decimal(value)
+        if number is not None:
+            return reader.port_number(number, path)
+        return reader.port_name(value, path, required=True)
     return reader.port_number(value, path)
 
 
@@ -301,7 +391,7 @@ def _backend(
         name = reader.string(spec.get("name"), f"{path}.service.name", required=True)
         port_spec = reader.mapping(spec.get("port"), f"{path}.service.port")
         if port_spec.get("name") is not None:
-            return name, reader.string(port_spec.get("name"), f"{path}.service.port.name")
+            return name, reader.port_name(port_spec.get("name"), f"{path}.service.port.name")
         number = port_spec.get("number")
         return name, None if number is None else reader.port_number(
             number, f"{path}.service.port.number"

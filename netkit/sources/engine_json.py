@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from netkit import shapes
+from netkit.documents import read_text
 from netkit.errors import ManifestError
 from netkit.resources import UNKNOWN, Resource
+from netkit.structured import DocumentProblem, load_json
 
 __all__ = [
     "DocumentKind",
@@ -58,8 +60,10 @@ def read_engine_document(path: Path) -> EngineDocument | None:
     """`path` read as `pulumi stack export` or `pulumi preview --json` output, or None
     when it is neither (another JSON document, or not JSON at all)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        # The hardened reader: a FIFO, a nesting bomb or a key written twice is left to
+        # the manifest reader, which refuses it in one line.
+        document = load_json(read_text(path))
+    except (ManifestError, DocumentProblem, json.JSONDecodeError):
         return None
     if not isinstance(document, dict):
         return None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
+from netkit.documents import read_documents
+from netkit.errors import ManifestError
 from netkit.resources import Resource
 
 
@@ -15,8 +15,9 @@ def read_resource_list(path: Path) -> list[Resource] | None:
     if path.suffix.lower() != ".json":
         return None
     try:
-        document: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        # The hardened reader: a FIFO, a bomb or a key written twice is refused here too.
+        (document,) = read_documents(path)
+    except ManifestError:
         return None
     if not (
         isinstance(document, list)

@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from policies.registry import PackConfig, run_rules
+    from netkit_policies.registry import PackConfig, run_rules
 
     source = options.required_source(
         args, "nothing to check: give --stack NAME or PATH... (manifests)"

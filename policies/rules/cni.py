@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from netkit.cni import ENFORCES_NETWORK_POLICY
 from netkit.resources import NETWORK_TYPE
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,

@@ -32,7 +32,7 @@ from netkit.model import (
 )
 from netkit.portset import ConnectionSet
 from netkit.reachability import Direction, Explanation, Peer, PeerKind, egress_to
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,
@@ -43,7 +43,7 @@ from policies.rules.base import (
     plural,
     strings,
 )
-from policies.rules.kube import (
+from netkit_policies.rules.kube import (
     ALLOWED_POLICIES,
     EXEMPT_NAMESPACES,
     KUBERNETES,
@@ -443,8 +443,12 @@ DANGLING = Rule(
             "items": {
                 "type": "object",
                 "properties": {
-                    "namespace": {"type": "string"},
-                    "podLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "namespace": {"type": "string", "format": "dns-label"},
+                    "podLabels": {
+                        "type": "object",
+                        "propertyNames": {"format": "label-key"},
+                        "additionalProperties": {"type": "string", "format": "label-value"},
+                    },
                 },
                 "required": ["namespace"],
                 "additionalProperties": False,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from components.docker import ServiceContainer, ServiceContainerArgs
-from components.stack import docker_dns
 from netkit.spec import StackSpec
+from netkit_components.docker import ServiceContainer, ServiceContainerArgs
+from netkit_components.stack import docker_dns
 from tests.components.conftest import CONTAINER
 
 

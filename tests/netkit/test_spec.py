@@ -250,7 +250,10 @@ def test_every_mistake_is_reported_on_its_own_line():
 def test_an_unreadable_stack_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text("config: [unclosed\n")
-    with pytest.raises(InvalidStackConfig, match=r"^Pulumi.bad.yaml: line 2: not valid YAML"):
+    with pytest.raises(
+        InvalidStackConfig,
+        match=r"^Pulumi.bad.yaml, document 1: not valid YAML: line 2, column 1: ",
+    ):
         load_stack_file(bad)
     with pytest.raises(InvalidStackConfig, match="no such stack file"):
         load_stack_file(tmp_path / "Pulumi.none.yaml")
@@ -390,3 +393,45 @@ def _docker(c: dict[str, Any]) -> Any:
 )
 def test_cross_checks_name_the_key_and_the_fix(mutate, message):
     assert _error(mutate) == f"Pulumi.dev.yaml: {message}"
+
+
+@pytest.mark.parametrize("config", [{}, {"docker:host": "unix:///var/run/docker.sock"}])
+def test_a_stack_without_netkit_configuration_is_refused_before_anything_is_declared(config):
+    with pytest.raises(InvalidStackConfig) as caught:
+        parse_stack_config(config, "Pulumi.lab.yaml")
+
+    assert str(caught.value) == (
+        "Pulumi.lab.yaml: no netkit configuration; add netkit:docker and/or netkit:kubernetes "
+        "under config: (the README's stack-file reference lists every key), or pick an "
+        "existing stack"
+    )
+
+
+def test_a_wildcard_rule_host_is_refused_with_a_named_host_to_use_instead():
+    config = copy.deepcopy(DEV)
+    config["netkit:kubernetes"]["ingresses"][0]["rules"][0]["host"] = "*.dev.example.com"
+
+    with pytest.raises(InvalidStackConfig) as caught:
+        parse_stack_config(config, "Pulumi.dev.yaml")
+
+    assert str(caught.value).splitlines()[0] == (
+        "Pulumi.dev.yaml: netkit:kubernetes.ingresses[0].rules[0].host: host "
+        "'*.dev.example.com': wildcards are not allowed in a rule's host (a wildcard answers "
+        "for every name under it, each needing its own TLS); name each host, like "
+        "'shop.dev.example.com'"
+    )
+
+
+def test_a_key_with_a_line_break_is_shown_quoted_so_the_message_keeps_one_line():
+    with pytest.raises(InvalidStackConfig) as caught:
+        parse_stack_config({"netkit:docker": {" \x85": None}}, "Pulumi.dev.yaml")
+
+    assert len(str(caught.value).splitlines()) == 1
+
+
+def test_config_handed_over_as_json_text_is_read_with_the_same_limits():
+    deep = "[" * 500 + "]" * 500
+    with pytest.raises(InvalidStackConfig) as caught:
+        parse_stack_config({"netkit:docker": deep}, "Pulumi.dev.yaml")
+
+    assert str(caught.value).startswith("Pulumi.dev.yaml: netkit:docker: nested deeper than 100")

@@ -293,7 +293,7 @@ def test_plan_errors_exit_2_with_the_value_and_the_fix(capsys, argv, message):
 def test_overlap_of_a_stack_reports_what_the_overlap_rule_reports(monkeypatch, capsys):
     # The stack intent's ranges all come from one resource (the NetworkStack), so they
     # share a source; a reserved range inside the service CIDR is still an overlap.
-    from policies.registry import run_rules
+    from netkit_policies.registry import run_rules
 
     stack = "urn:pulumi:dev::netkit::netkit:stack:NetworkStack::dev"
     model = NetworkModel(

@@ -98,8 +98,8 @@ def test_a_bad_cidr_in_the_pack_config_names_the_property(tmp_path):
     result = netkit("check", "--stack", "dev", "--config", str(config))
     assert result.returncode == 2
     assert result.stderr == (
-        "netkit: error: subnet '10.0.0.0/33' in policy config reservedRanges[0].cidr: "
-        "prefix must be 0-32\n"
+        f"netkit: error: {config}: docker-network-disallow-subnet-overlap.reservedRanges[0].cidr: "
+        "subnet '10.0.0.0/33': prefix must be 0-32\n"
     )
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
+from netkit.errors import ManifestError
+from netkit.validate import validate_folder
 from netkit_cli.main import main
 
 SERVICE = {
@@ -67,3 +70,25 @@ def test_an_object_with_empty_or_odd_metadata_is_validated_not_a_crash(tmp_path,
     odd = {**SERVICE, "metadata": ["web"]}
     assert main(["validate", str(_folder(tmp_path, odd))]) == 1
     assert capsys.readouterr().out.startswith("invalid  Service ? (m.yaml#0): ")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"kind": None}, "kind is missing"),
+        ({"apiVersion": None}, "apiVersion is missing"),
+        ({"kind": 7}, "kind is 7, not a name"),
+        ({"apiVersion": ["v1"]}, "apiVersion is ['v1'], not a name"),
+    ],
+)
+def test_an_object_without_a_string_kind_or_api_version_is_one_line(tmp_path, change, message):
+    obj = {**SERVICE, **change}
+    obj = {key: value for key, value in obj.items() if value is not None}
+
+    with pytest.raises(ManifestError) as caught:
+        validate_folder(_folder(tmp_path, SERVICE, obj))
+
+    assert str(caught.value) == (
+        f"{tmp_path / 'm.yaml'}, document 2: {message}; every Kubernetes object names its "
+        "apiVersion and kind as strings (e.g. apiVersion: v1, kind: Service)"
+    )

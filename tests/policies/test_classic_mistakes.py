@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from netkit.sources import load_paths
-from policies.registry import PackConfig, run_rules
+from netkit_policies.registry import PackConfig, run_rules
 from tests.policies.conftest import FIXTURES
 
 # The fixtures are manifests of a cluster whose CNI is installed out of band.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netkit.resources import Resource
+from netkit.resources import Resource, model_from_resources
 from tests.policies.conftest import (
     deployment,
     dev_model,
@@ -155,3 +155,33 @@ def test_an_overlay_meant_to_span_hosts_is_what_the_rule_asks_for():
     model = dev_model(overlay_multi_host)
     assert [n.multi_host for n in model.docker_networks if n.driver == "overlay"] == [True]
     assert messages(BRIDGES, model) == []
+
+
+def _installation_pool(pool: dict[str, object]) -> Resource:
+    return Resource(
+        "kubernetes:operator.tigera.io/v1:Installation",
+        "default",
+        "",
+        {
+            "apiVersion": "operator.tigera.io/v1",
+            "kind": "Installation",
+            "metadata": {"name": "default"},
+            "spec": {"cni": {"type": "Calico"}, "calicoNetwork": {"ipPools": [pool]}},
+        },
+    )
+
+
+def test_an_ipv6_pool_without_encapsulation_gets_none_as_the_operator_defaults_it():
+    # The Tigera operator's own test: an IPv6-only Installation with nothing else set is
+    # valid, its pool defaulted to no encapsulation (IPIP cannot carry IPv6).
+    model = model_from_resources([_installation_pool({"name": "v6", "cidr": "fd00::0/64"})])
+
+    (pool,) = model.calico_pools
+    assert pool.encapsulation == "None"
+    assert messages("calico-ippool-require-valid-config", model) == []
+
+
+def test_an_ipv4_pool_without_encapsulation_still_gets_ipip():
+    model = model_from_resources([_installation_pool({"name": "v4", "cidr": "10.244.0.0/16"})])
+
+    assert model.calico_pools[0].encapsulation == "IPIP"
