@@ -17,6 +17,7 @@ BENCHMARKS = [
     ["bench_check.py"],
     ["bench_connlist.py", "--repeat", "3"],
     ["bench_preview.py", "--repeat", "10"],  # timings within about 0.2 s: more rounds
+    ["bench_backend.py", "--repeat", "5"],
 ]
 
 

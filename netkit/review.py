@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from netkit.diff import ConnectionDiff, DiffType, render_diff
 from netkit.sources.engine_json import EngineDocument
@@ -54,14 +55,29 @@ def resource_changes(preview: EngineDocument) -> list[ResourceChange]:
         if op in UNCHANGED_OPS:
             continue
         urn = str(step.get("urn", ""))
-        state = step.get("newState") or step.get("oldState") or {}
-        keys = step.get("detailedDiff") or {}
-        reasons = step.get("replaceReasons") or step.get("diffReasons") or []
-        properties = tuple(sorted(keys)) if keys else tuple(str(r) for r in reasons)
+        old, new = step.get("oldState") or {}, step.get("newState") or {}
+        state = new or old
+        properties = _changed_properties(step, old.get("inputs") or {}, new.get("inputs") or {})
         changes.append(
             ResourceChange(op, str(state.get("type", "")), urn.rsplit("::", 1)[-1], properties)
         )
     return changes
+
+
+def _changed_properties(
+    step: Mapping[str, Any], old: Mapping[str, Any], new: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """The provider's detailed diff, else the engine's reasons; a component resource has
+    neither (no provider diffs it), so its top-level inputs that differ."""
+    detailed = step.get("detailedDiff") or {}
+    if detailed:
+        return tuple(sorted(detailed))
+    reasons = step.get("replaceReasons") or step.get("diffReasons") or []
+    if reasons:
+        return tuple(str(reason) for reason in reasons)
+    if step.get("op") != "update":
+        return ()
+    return tuple(sorted(key for key in old.keys() | new.keys() if old.get(key) != new.get(key)))
 
 
 def _cell(text: str) -> str:
@@ -146,13 +162,17 @@ def render_summary(
             f"### Policy pack: {len(violations)} violation{'s' if len(violations) != 1 else ''} "
             f"({mandatory} mandatory, {len(violations) - mandatory} advisory)",
             "",
-            *_table(["level", "rule", "resource", "message"], [_violation_row(v) for v in violations]),
+            *_table(
+                ["level", "rule", "resource", "message"], [_violation_row(v) for v in violations]
+            ),
             "",
         ]
     else:
         lines += ["### Policy pack: no violations", ""]
 
-    what = f"{len(diffs)} pair{'s' if len(diffs) != 1 else ''} of workloads" if diffs else "no change"
+    what = (
+        f"{len(diffs)} pair{'s' if len(diffs) != 1 else ''} of workloads" if diffs else "no change"
+    )
     lines += [f"### Reachability: {what}", "", f"From {before} to {after}.", ""]
     if diffs:
         lines += [_sentence(d) for d in diffs]

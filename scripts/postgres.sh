@@ -3,9 +3,10 @@
 # trying the team set-up on one machine).
 #
 #   scripts/postgres.sh start DIR            start (installing and initialising if needed); prints the URL
-#   scripts/postgres.sh stop DIR             stop it (the data stays in DIR)
-#   scripts/postgres.sh restart DIR [MODE]   stop (MODE: fast, the default, or immediate: a crash) and start
-#   scripts/postgres.sh url DIR [--socket]   the backend URL: loopback TCP, or the Unix socket in DIR
+#   scripts/postgres.sh stop DIR [MODE]      stop it (MODE: fast, the default, or immediate: as a crash)
+#   scripts/postgres.sh restart DIR [MODE]   stop it, then start it
+#   scripts/postgres.sh url DIR [--socket|--reader]  the backend URL: loopback TCP, the
+#                                            Unix socket in DIR, or the read-only role's
 #   scripts/postgres.sh status DIR           exit 0 when it runs
 #
 # What `start` does, each step once:
@@ -16,8 +17,9 @@
 #  3. listens on 127.0.0.1 on a free port (kept in DIR/port, so a restart keeps the URL)
 #     and on a Unix socket in DIR, and nowhere else;
 #  4. creates the role and database `netkit` with a random password (DIR/password, mode
-#     600); every login needs it (scram-sha-256), except the server's own superuser from
-#     its own OS user on the socket.
+#     600), and a role `netkit_reader` that may only read the tables `netkit` creates
+#     (DIR/reader-password): what CI's previews need. Every login needs its password
+#     (scram-sha-256), except the server's own superuser from its own OS user on the socket.
 #
 # The URL is what Pulumi's PostgreSQL backend takes (`PULUMI_BACKEND_URL` or `pulumi
 # login`): `postgres://netkit:PASSWORD@127.0.0.1:PORT/netkit?sslmode=disable`. The Pulumi
@@ -32,7 +34,7 @@ set -euo pipefail
 
 say() { echo "postgres: $*" >&2; }
 usage() {
-    sed -n '4,9s/^# \{0,1\}//p' "$0" >&2
+    sed -n '4,10s/^# \{0,1\}//p' "$0" >&2
     exit 2
 }
 [[ $# -ge 2 ]] || usage
@@ -41,6 +43,7 @@ dir=$2
 shift 2
 [[ $dir == /* ]] || dir=$PWD/$dir
 ROLE=netkit
+READER=netkit_reader
 DATABASE=netkit
 
 # --- the server's binaries ---------------------------------------------------------------
@@ -92,13 +95,16 @@ pg_ctl() { as_owner "$bindir/pg_ctl" -D "$data" "$@"; }
 running() { [[ -f $data/PG_VERSION ]] && pg_ctl status >/dev/null 2>&1; }
 
 url() {
-    local port password
+    local port role=$ROLE password
     port=$(cat "$dir/port")
     password=$(cat "$dir/password")
+    if [[ ${1:-} == --reader ]]; then
+        role=$READER password=$(cat "$dir/reader-password")
+    fi
     if [[ ${1:-} == --socket ]]; then
-        echo "postgres://$ROLE:$password@/$DATABASE?host=$dir&port=$port"
+        echo "postgres://$role:$password@/$DATABASE?host=$dir&port=$port"
     else
-        echo "postgres://$ROLE:$password@127.0.0.1:$port/$DATABASE?sslmode=disable"
+        echo "postgres://$role:$password@127.0.0.1:$port/$DATABASE?sslmode=disable"
     fi
 }
 
@@ -131,8 +137,10 @@ initialise() {
         exit 1
     }
     free_port >"$dir/port"
-    python3 -c 'import secrets; print(secrets.token_hex(16))' >"$dir/password"
-    chmod 600 "$dir/password" "$dir/port"
+    for file in password reader-password; do
+        python3 -c 'import secrets; print(secrets.token_hex(16))' >"$dir/$file"
+    done
+    chmod 600 "$dir/password" "$dir/reader-password" "$dir/port"
     # Loopback and the folder's socket only. The superuser logs in from its own OS user on
     # the socket (to create the role below); everyone else needs the password.
     as_owner tee -a "$data/postgresql.conf" >/dev/null <<EOF
@@ -162,7 +170,10 @@ start() {
         as_owner "$bindir/psql" -q -X -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U "$owner" \
             -d postgres >/dev/null <<EOF
 CREATE ROLE $ROLE LOGIN PASSWORD '$(cat "$dir/password")';
+CREATE ROLE $READER LOGIN PASSWORD '$(cat "$dir/reader-password")';
 CREATE DATABASE $DATABASE OWNER $ROLE;
+\connect $DATABASE
+ALTER DEFAULT PRIVILEGES FOR ROLE $ROLE IN SCHEMA public GRANT SELECT ON TABLES TO $READER;
 EOF
         touch "$dir/.created"
     fi
@@ -172,7 +183,9 @@ EOF
 case $command in
 start) start ;;
 stop)
-    if running; then pg_ctl -m fast -w stop >/dev/null; fi
+    mode=${1:-fast}
+    [[ $mode == fast || $mode == immediate ]] || usage
+    if running; then pg_ctl -m "$mode" -w stop >/dev/null; fi
     ;;
 restart)
     mode=${1:-fast}

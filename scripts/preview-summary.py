@@ -2,7 +2,7 @@
 """The job summary of a pull request's preview of one stack, in Markdown.
 
     pulumi stack export --stack dev > deployed.json
-    pulumi preview --stack dev --json > preview.json
+    pulumi preview --stack dev --json --show-sames > preview.json
     scripts/preview-summary.py --stack dev --before deployed.json --after preview.json \\
         --preview preview.json -o "$GITHUB_STEP_SUMMARY"
 
@@ -84,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--note", action="append", default=[], metavar="TEXT", help="a line to show first"
     )
+    parser.add_argument(
+        "--before-label", metavar="TEXT", help="what to call --before (default: from its kind)"
+    )
+    parser.add_argument(
+        "--after-label", metavar="TEXT", help="what to call --after (default: from its kind)"
+    )
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="append to FILE")
     args = parser.parse_args(argv)
     try:
@@ -119,8 +125,8 @@ def summary(args: argparse.Namespace) -> str:
         args.stack,
         diffs=diff(before, after),
         violations=violations,
-        before=before_label,
-        after=after_label,
+        before=args.before_label or before_label,
+        after=args.after_label or after_label,
         preview=preview,
         notes=args.note,
     )

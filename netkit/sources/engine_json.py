@@ -1,7 +1,7 @@
 """Resources from what the Pulumi CLI prints: a stack's state, and a preview.
 
     pulumi stack export --stack dev > deployed.json        # what is deployed
-    pulumi preview --stack dev --json > preview.json       # what the change would deploy
+    pulumi preview --stack dev --json --show-sames > preview.json   # what it would deploy
 
 Both hold resources as the engine does (type token, URN, inputs with engine names), so
 `netkit.resources.model_from_resources` reads them as it reads `netkit synth` output: the
@@ -124,13 +124,27 @@ def resources_from_export(exported: EngineDocument) -> list[Resource]:
 
 def resources_from_preview(preview: EngineDocument, side: str = "new") -> list[Resource]:
     """The resources a preview ends with (`side="new"`: what the update would deploy) or
-    starts from (`"old"`: the state it was compared with), one per URN."""
+    starts from (`"old"`: the state it was compared with), one per URN.
+
+    Only a preview run with `--show-sames` lists the resources it leaves unchanged; one
+    without is refused (its `changeSummary` counts what it left out) rather than read as
+    a stack that lost them.
+    """
     if side not in ("new", "old"):
         raise ValueError(f"side {side!r}: expected 'new' or 'old'")
     steps = preview.document.get("steps") or []
     if not isinstance(steps, list):
         raise ManifestError(
             f"{preview.origin}: steps: expected a list, got {shapes.describe(steps)}"
+        )
+    summary = preview.document.get("changeSummary") or {}
+    sames = sum(1 for step in steps if isinstance(step, Mapping) and step.get("op") == "same")
+    if isinstance(summary, Mapping) and int(summary.get("same") or 0) > sames:
+        left_out = int(summary["same"]) - sames
+        raise ManifestError(
+            f"{preview.origin}: the preview lists only what it changes ({left_out} unchanged "
+            "resources left out), so it is not the whole stack; run `pulumi preview --json "
+            "--show-sames`"
         )
     by_urn: dict[str, Resource] = {}
     for index, step in enumerate(steps):

@@ -79,7 +79,17 @@ def test_changed_resources_are_counted_and_listed_with_their_properties_and_same
         step("update", "shop-web-egress", detailedDiff={"spec.egress[1]": {}, "metadata": {}}),
         step("create", "shop-web-to-shop-data-egress"),
         step("replace", "shop-data-ingress", replaceReasons=["metadata.name"]),
-        summary={"same": 40, "update": 1, "create": 1, "replace": 1},
+        step(
+            "update",
+            "netkit-dev",
+            detailedDiff=None,
+            oldState={"inputs": {"intent": {"connections": []}, "stack": "dev"}},
+            newState={
+                "type": "netkit:stack:NetworkStack",
+                "inputs": {"intent": {"connections": [{"from": "a"}]}, "stack": "dev"},
+            },
+        ),
+        summary={"same": 40, "update": 2, "create": 1, "replace": 1},
     )
 
     changes = resource_changes(document)
@@ -89,8 +99,10 @@ def test_changed_resources_are_counted_and_listed_with_their_properties_and_same
         ResourceChange("update", POLICY, "shop-web-egress", ("metadata", "spec.egress[1]")),
         ResourceChange("create", POLICY, "shop-web-to-shop-data-egress"),
         ResourceChange("replace", POLICY, "shop-data-ingress", ("metadata.name",)),
+        # A component: no provider diff, so the inputs that differ.
+        ResourceChange("update", "netkit:stack:NetworkStack", "netkit-dev", ("intent",)),
     ]
-    assert "### Resources: 1 to create, 1 to replace, 1 to update, 40 unchanged" in text
+    assert "### Resources: 1 to create, 1 to replace, 2 to update, 40 unchanged" in text
     assert f"| update | `{POLICY}` | shop-web-egress | metadata, spec.egress[1] |" in text
 
 

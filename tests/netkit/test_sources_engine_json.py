@@ -23,6 +23,7 @@ from netkit.sources.engine_json import (
 from tests.policies.conftest import dev_records
 
 STACK_URN = "urn:pulumi:dev::netkit::pulumi:pulumi:Stack::netkit-dev"
+NETWORK = "docker:index/network:Network"
 PROVIDER_URN = "urn:pulumi:dev::netkit::pulumi:providers:docker::default"
 
 
@@ -206,3 +207,30 @@ def test_every_command_reads_an_export_and_a_preview_as_paths(tmp_path: Path):
         model = Loader().load(Source.of_paths([path]))
         assert diff(synthesized, model) == [], path.name
         assert model.workloads and model.notes == ()
+
+
+def test_a_preview_without_its_unchanged_resources_is_refused_with_the_fix():
+    urn = f"urn:pulumi:dev::netkit::{NETWORK}::made"
+    preview = EngineDocument(
+        DocumentKind.PREVIEW,
+        {
+            "steps": [
+                {
+                    "op": "same",
+                    "urn": STACK_URN,
+                    "newState": state(STACK_URN, "pulumi:pulumi:Stack", {}),
+                },
+                {"op": "create", "urn": urn, "newState": state(urn, NETWORK, {"name": "made"})},
+            ],
+            "changeSummary": {"same": 52, "create": 1},
+        },
+        "preview.json",
+    )
+
+    with pytest.raises(ManifestError) as raised:
+        resources_from_preview(preview)
+
+    assert str(raised.value) == (
+        "preview.json: the preview lists only what it changes (51 unchanged resources left "
+        "out), so it is not the whole stack; run `pulumi preview --json --show-sames`"
+    )

@@ -83,6 +83,7 @@ def test_the_summary_is_appended_to_the_output_file_with_the_notes_first(tmp_pat
     result = run(
         "--stack", "dev", "--before", "stack:dev", "--after", str(after),
         "--note", "No shared state backend: compared with the base branch.", "-o", str(summary),
+        "--before-label", "the base branch's stack file", "--after-label", "this pull request's",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
@@ -92,6 +93,7 @@ def test_the_summary_is_appended_to_the_output_file_with_the_notes_first(tmp_pat
         "# Earlier step\n## Stack `dev`\n\n> No shared state backend: compared with the base branch.\n"
     )
     assert OPENS_WEB_TO_DATA in text
+    assert "From the base branch's stack file to this pull request's." in text
 
 
 def test_a_missing_side_or_a_wrong_preview_file_is_one_line_and_exit_2(tmp_path: Path):
