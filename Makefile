@@ -19,7 +19,10 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
 # The Pulumi CLI and providers, built from the Go module proxy into a per-user cache.
 TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
-export PATH := $(TOOLCHAIN_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+# The YAML language host, for Pulumi YAML programs using netkit's component package
+# (a key of its own: building it never rebuilds the toolchain above).
+YAML_HOST_BIN := $(shell scripts/yaml-host.sh --print-bin 2>/dev/null)
+export PATH := $(TOOLCHAIN_BIN):$(YAML_HOST_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
 # The dev stack is applied to the local cluster (scripts/cluster.sh); its kubeconfig
 # reaches the kubernetes provider through KUBECONFIG, so no machine path sits in the
@@ -29,7 +32,7 @@ ifneq ($(LOCAL_CLUSTER),)
 export KUBECONFIG := $(shell scripts/cluster.sh kubeconfig)
 endif
 
-.PHONY: help install bytecode system toolchain docker stack up preview destroy recover test lint typecheck unit e2e bench reference cluster-toolchain cluster cluster-stop kubeconfig
+.PHONY: help install bytecode system toolchain yaml-host cluster-toolchain cluster cluster-stop kubeconfig docker hosts hosts-down stack up preview refresh destroy recover test lint typecheck imports unit e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine; Kubernetes objects on the local cluster for dev)"
@@ -37,6 +40,8 @@ help:
 	@echo "make test     lint, type-check and run the test suite"
 	@echo "make preview  pulumi preview with the policy pack; make destroy removes the stack"
 	@echo "make bench    print the benchmarks"
+	@echo "STACK=lab make up   the same across 3 Docker hosts in network namespaces (root)"
+	@echo "make hosts-down     stop those hosts"
 
 install: $(VENV)/.installed
 
@@ -44,15 +49,24 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	@# An editable install leaves out the wheel's data files: the policy pack's and the
+	@# component package's folders, which name the virtualenv as ../../.. (see pyproject).
+	@# Link them where a wheel install puts them.
+	@for pair in policy-pack:policies/pack component-package:components/plugin; do \
+	    dst=$(VENV)/share/netkit/$${pair%%:*}; mkdir -p $$dst; \
+	    for f in $${pair#*:}/*; do ln -sfn $(CURDIR)/$$f $$dst/; done; done
 	touch $@
 
 # Every `pulumi` run starts the program and the policy pack as Python processes; where
 # PYTHONDONTWRITEBYTECODE is set they would compile our modules from source each time.
 bytecode: install
-	@$(PY) -m compileall -q netkit components policies >/dev/null
+	@$(PY) -m compileall -q netkit netkit_cli components policies >/dev/null
 
 toolchain:
 	@scripts/toolchain.sh --check || scripts/toolchain.sh
+
+yaml-host:
+	@scripts/yaml-host.sh --check >/dev/null 2>&1 || scripts/yaml-host.sh
 
 # The local cluster's binaries, built from the Go module proxy (scripts/cluster-toolchain.sh).
 cluster-toolchain:
@@ -73,21 +87,39 @@ docker:
 	scripts/docker-engine.sh
 	scripts/docker-image.sh
 
+# A stack whose hosts are `netkit-hosts://hostN` (Pulumi.lab.yaml) needs the engines of
+# scripts/docker-hosts.sh: as many as its highest host number, at least the default 3.
+LOCAL_HOSTS := $(shell grep -o 'netkit-hosts://host[0-9]*' Pulumi.$(STACK).yaml 2>/dev/null | grep -o '[0-9]*$$' | sort -n | tail -1)
+
+hosts:
+	@if [ -n "$(LOCAL_HOSTS)" ]; then scripts/docker-hosts.sh start $$(( $(LOCAL_HOSTS) > 3 ? $(LOCAL_HOSTS) : 3 )); fi
+
+hosts-down:
+	scripts/docker-hosts.sh stop $$(( $(or $(LOCAL_HOSTS),3) > 3 ? $(or $(LOCAL_HOSTS),3) : 3 ))
+
 # The stack on the local backend; the encryption salt in Pulumi.<stack>.yaml matches
 # the documented dev passphrase above.
 stack: install bytecode toolchain
 	@mkdir -p .pulumi-state
 	@pulumi stack select --create $(STACK) >/dev/null
 
-up: docker $(if $(LOCAL_CLUSTER),cluster) stack
-	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies
+# On the local hosts, `up` refreshes first: after a host's engine restarts, a container of
+# it may still be stopped (its restart policy usually brings it back), and only a refresh
+# sees that.
+up: docker hosts $(if $(LOCAL_CLUSTER),cluster) stack
+	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies $(if $(LOCAL_HOSTS),--refresh)
 	@if [ -d rendered/$(STACK) ]; then $(VENV)/bin/netkit validate rendered/$(STACK); fi
 
-preview: docker $(if $(LOCAL_CLUSTER),cluster) stack
+preview: docker hosts $(if $(LOCAL_CLUSTER),cluster) stack
 	pulumi preview --stack $(STACK) --policy-pack policies
 
-destroy: $(if $(LOCAL_CLUSTER),cluster) stack
+destroy: hosts $(if $(LOCAL_CLUSTER),cluster) stack
 	pulumi destroy --stack $(STACK) --yes --skip-preview
+
+# The program runs too (--run-program): it names a host whose engine is down in one line,
+# before the provider reports each of that host's resources.
+refresh: hosts $(if $(LOCAL_CLUSTER),cluster) stack
+	pulumi refresh --stack $(STACK) --yes --skip-preview --run-program
 
 # After an interrupted `make up`: import what Docker made, clear the stale lock.
 recover: stack
@@ -99,6 +131,10 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
+# The layers stay apart: netkit_cli > components | policies > netkit (pyproject.toml).
+imports: install
+	$(VENV)/bin/lint-imports --no-cache
+
 system:
 	@scripts/system-packages.sh
 
@@ -106,14 +142,14 @@ unit: install system
 	$(PY) -m pytest -m "not e2e"
 
 # The real Pulumi engine and Docker engine, on stacks of their own (netkit-e2e-*).
-e2e: install bytecode toolchain cluster-toolchain docker
+e2e: install bytecode toolchain yaml-host cluster-toolchain docker
 	$(PY) -m pytest -m e2e tests/e2e
 
-test: lint typecheck unit e2e
+test: lint typecheck imports unit e2e
 
 bench: install bytecode toolchain docker
 	scripts/netpol-analyzer.sh >/dev/null
 	$(PY) benchmarks/run_all.py
 
 reference: install
-	$(PY) -m netkit.reference README.md
+	$(PY) -m netkit_cli.reference README.md

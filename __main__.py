@@ -1,5 +1,5 @@
-"""Entry point the Pulumi engine runs; the program lives in `components.program`."""
+"""Entry point the Pulumi engine runs; the program lives in `netkit_components.program`."""
 
-from components.program import deploy
+from netkit_components.program import deploy
 
-deploy()
+deploy(check_engines=True)

@@ -29,10 +29,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components.program import deploy  # noqa: E402
 from netkit.resources import model_from_resources  # noqa: E402
-from netkit.synth import ResourceRecord, record_resources  # noqa: E402
-from policies.registry import RULES, run_rules  # noqa: E402
+from netkit_cli.synth import ResourceRecord, record_resources  # noqa: E402
+from netkit_components.program import deploy  # noqa: E402
+from netkit_policies.registry import RULES, run_rules  # noqa: E402
 
 RULES_TARGET = 1.0
 CHECK_TARGET = 5.0
@@ -113,7 +113,7 @@ def pack_path(records: list[ResourceRecord], repeat: int) -> float:
     from google.protobuf import struct_pb2
     from pulumi.runtime.proto import analyzer_pb2
 
-    from policies.analyzer import in_process_analyzer
+    from netkit_policies.analyzer import in_process_analyzer
 
     resources = []
     for record in records:

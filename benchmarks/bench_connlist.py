@@ -12,7 +12,7 @@ hold the same lines.
 Commands run, DIR being the generated folder:
 
     netpolicy list -q --dirpath DIR                          (netpol-analyzer)
-    .venv/bin/netkit connlist DIR   or   python -m netkit.cli connlist DIR
+    .venv/bin/netkit connlist DIR   or   python -m netkit_cli.main connlist DIR
 
 netpol-analyzer is built by scripts/netpol-analyzer.sh (`make bench` runs it first). Its path
 comes from --netpolicy, else $NETPOLICY, else the script's cache folder for its pinned version.
@@ -93,7 +93,7 @@ def find_netkit(explicit: str | None) -> list[str]:
     script = REPO / ".venv" / "bin" / "netkit"
     if script.is_file():
         return [str(script)]
-    return [sys.executable, "-m", "netkit.cli"]
+    return [sys.executable, "-m", "netkit_cli.main"]
 
 
 def netkit_connlist_problem(netkit: Sequence[str]) -> str | None:
@@ -355,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--netpolicy", help="netpol-analyzer binary (default: see module doc)")
     parser.add_argument(
-        "--netkit", help="netkit command (default: .venv/bin/netkit, else `python -m netkit.cli`)"
+        "--netkit", help="netkit command (default: .venv/bin/netkit, else `python -m netkit_cli.main`)"
     )
     parser.add_argument(
         "--analyzer-only",

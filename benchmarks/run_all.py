@@ -12,10 +12,12 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 BENCHMARKS = [
+    ["bench_yaml.py"],
     ["bench_overlap.py"],
     ["bench_check.py"],
     ["bench_connlist.py", "--repeat", "3"],
     ["bench_preview.py", "--repeat", "10"],  # timings within about 0.2 s: more rounds
+    ["bench_backend.py", "--repeat", "5"],
 ]
 
 

@@ -3,7 +3,7 @@
 The public surface is what this module exports (locked by `tests/test_public_surface.py`).
 """
 
-from components.docker import (
+from netkit_components.docker import (
     BridgeNetwork,
     BridgeNetworkArgs,
     OverlayNetwork,
@@ -11,13 +11,13 @@ from components.docker import (
     ServiceContainer,
     ServiceContainerArgs,
 )
-from components.kubernetes.app_service import AppService, AppServiceArgs
-from components.kubernetes.calico import CalicoInstall, CalicoInstallArgs
-from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
-from components.kubernetes.connections import Connection, allow
-from components.kubernetes.ingress_route import IngressRoute, IngressRouteArgs
-from components.kubernetes.namespace_isolation import NamespaceIsolation
-from components.stack import NetworkStack
+from netkit_components.kubernetes.app_service import AppService, AppServiceArgs
+from netkit_components.kubernetes.calico import CalicoInstall, CalicoInstallArgs
+from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
+from netkit_components.kubernetes.connections import Connection, allow
+from netkit_components.kubernetes.ingress_route import IngressRoute, IngressRouteArgs
+from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
+from netkit_components.stack import NetworkStack
 
 __all__ = [
     "AppService",

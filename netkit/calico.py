@@ -12,6 +12,16 @@ BLOCK_SIZES = {4: (20, 32), 6: (116, 128)}
 """The block sizes Calico accepts, by IP version."""
 
 
+DEFAULT_ENCAPSULATION = {4: "IPIP", 6: "None"}
+"""The operator's encapsulation when an Installation pool gives none, by IP version: IPIP
+cannot carry IPv6, so IPv6 pools default to no encapsulation."""
+
+
+def encapsulation(cidr: IPNetwork, declared: str | None) -> str:
+    """The encapsulation in force: the declared one, or the operator's default."""
+    return declared or DEFAULT_ENCAPSULATION[cidr.version]
+
+
 def block_size(cidr: IPNetwork, declared: int | None) -> int:
     """The block size in force: the declared one, or Calico's default for the family."""
     return declared if declared is not None else DEFAULT_BLOCK_SIZE[cidr.version]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from netkit.digits import decimal
 from netkit.errors import InvalidValue
 from netkit.model import IPAddress, IPNetwork
 
@@ -42,7 +43,8 @@ def parse_cidr(text: object, field: str = "", *, strict: bool = True) -> IPNetwo
             f"subnet {text!r}{where}: {address!r} is not an IPv4 or IPv6 address"
         ) from None
     top = 32 if addr.version == 4 else 128
-    if not prefix.isdigit() or not 0 <= int(prefix) <= top:
+    length = decimal(prefix)
+    if length is None or not 0 <= length <= top:
         raise InvalidValue(f"subnet {text!r}{where}: prefix must be 0-{top}")
     network = ipaddress.ip_network(value, strict=False)
     if strict and network.network_address != addr:

@@ -1,60 +1,137 @@
-"""Reading YAML and JSON files: one loader and one way of reporting a bad file.
+"""Reading YAML and JSON files: one reader and one way of reporting a bad file.
 
-`read_documents` is what every netkit input goes through (manifests, address-spaces
-files, policy pack configs, rendered folders): a file that cannot be read or parsed is
-one error line naming the file, the document, the line and the column, never PyYAML's
-multi-line report or a traceback. `load_yaml_documents` is the fast YAML loader under
-it; `manifest_files` walks a folder for YAML and JSON files.
+`read_documents` is what every netkit input goes through (stack files, manifests,
+address-spaces files, policy pack configs, rendered folders): a file that cannot be read
+or parsed is one error line naming the file, the document, the line and the problem,
+never PyYAML's multi-line report or a traceback. Only regular files are opened: a FIFO
+would block the reader forever and a device never ends, so both are refused, as is a
+symbolic link that loops. The parsing limits (depth, aliases, duplicate keys) live in
+`netkit.structured`. `manifest_files` walks a folder for YAML and JSON files.
 """
 
 from __future__ import annotations
 
+import errno
 import json
-from collections.abc import Iterator
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
 
 from netkit.errors import ManifestError, NetkitError
+from netkit.structured import DocumentProblem, load_json, load_yaml_documents
+
+__all__ = [
+    "MANIFEST_SUFFIXES",
+    "load_yaml_documents",
+    "manifest_files",
+    "read_documents",
+    "read_text",
+]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+_FILE_TYPES = {
+    stat.S_IFIFO: "a named pipe (FIFO), which would block the reader",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
 
 
 def manifest_files(folder: Path) -> list[Path]:
-    """The YAML and JSON files under `folder`, sorted, hidden folders skipped."""
+    """The YAML and JSON files under `folder`, sorted, hidden folders skipped.
+
+    Symbolic links to folders are not followed (a link back up would walk forever);
+    a name with a manifest suffix that is not a regular file (a FIFO, a device, a link
+    that loops or leads nowhere) is refused rather than skipped, so nothing the user
+    meant to check goes unread.
+    """
     found: list[Path] = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).parts
+    for root, folders, files in os.walk(folder):
         # Hidden folders (.git, .terraform, ...) never hold the user's manifests.
-        if any(part.startswith(".") for part in relative[:-1]):
-            continue
-        if path.is_file() and path.suffix.lower() in MANIFEST_SUFFIXES:
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in files:
+            path = Path(root) / name
+            if path.suffix.lower() not in MANIFEST_SUFFIXES:
+                continue
+            _check_regular(path, ManifestError, str(path))
             found.append(path)
-    return found
+        for name in folders:
+            link = Path(root) / name
+            if link.is_symlink() and link.suffix.lower() in MANIFEST_SUFFIXES:
+                _check_regular(link, ManifestError, str(link))
+    return sorted(found)
 
 
-def read_documents(path: Path, error_type: type[NetkitError] = ManifestError) -> list[Any]:
+def _check_regular(path: Path, error_type: type[NetkitError], shown: str) -> os.stat_result:
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise error_type(_open_problem(path, shown, error)) from None
+    if not stat.S_ISREG(info.st_mode):
+        what = _FILE_TYPES.get(stat.S_IFMT(info.st_mode), "not a regular file")
+        raise error_type(f"{shown}: {what}; netkit reads regular YAML or JSON files only")
+    return info
+
+
+def _open_problem(path: Path, shown: str, error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return f"{shown}: a symbolic link loop (the link leads back to itself); point it at a file"
+    if error.errno == errno.ENOENT:
+        if path.is_symlink():
+            return f"{shown}: a symbolic link to {str(path.readlink())!r}, which does not exist"
+        return f"{shown}: no such file"
+    return f"{shown}: cannot be read: {error.strerror}"
+
+
+def read_text(path: Path, error_type: type[NetkitError] = ManifestError, shown: str = "") -> str:
+    """The UTF-8 text of the regular file `path`; any problem is one `error_type` line
+    starting with `shown` (default: the path)."""
+    shown = shown or str(path)
+    _check_regular(path, error_type, shown)
+    try:
+        # O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it
+        # still returns at once, and the second check below refuses it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise error_type(_open_problem(path, shown, error)) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise error_type(f"{shown}: not a regular file; netkit reads regular files only")
+        data = handle.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise error_type(
+            f"{shown}: not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from None
+
+
+def read_documents(
+    path: Path, error_type: type[NetkitError] = ManifestError, shown: str = ""
+) -> list[Any]:
     """The documents of a YAML or JSON file (JSON by its suffix), `None` for empty ones.
 
-    Every problem is one `error_type` line naming the file and, for bad YAML or JSON, the
-    document, line and column: a missing or unreadable file, a binary one, bad syntax.
+    Every problem is one `error_type` line starting with `shown` (default: the path)
+    and, for bad YAML or JSON, naming the document, line and column: a missing or
+    unreadable file, one that is not a regular file, a binary one, bad syntax, a key
+    written twice, nesting or aliases past the limits of `netkit.structured`.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise error_type(f"{path}: not a text file (expected UTF-8 YAML or JSON)") from None
-    except OSError as error:
-        raise error_type(f"{path}: cannot be read: {error.strerror}") from None
+    shown = shown or str(path)
+    text = read_text(path, error_type, shown)
     if path.suffix.lower() == ".json":
         try:
-            return [json.loads(text)]
+            return [load_json(text)]
         except json.JSONDecodeError as error:
             raise error_type(
-                f"{path}: not valid JSON: line {error.lineno}, column {error.colno}: {error.msg}"
+                f"{shown}: not valid JSON: line {error.lineno}, column {error.colno}: {error.msg}"
             ) from None
+        except DocumentProblem as refused:
+            raise error_type(f"{shown}: {refused.message}") from None
     documents: list[Any] = []
     try:
         for document in load_yaml_documents(text):
@@ -64,80 +141,9 @@ def read_documents(path: Path, error_type: type[NetkitError] = ManifestError) ->
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
         raise error_type(
-            f"{path}, document {len(documents) + 1}: not valid YAML: {where}{problem}"
+            f"{shown}, document {len(documents) + 1}: not valid YAML: {where}{problem}"
         ) from None
-    except AliasCycle as cycle:
-        raise error_type(
-            f"{path}, document {len(documents) + 1}: {cycle}: a YAML alias (*name) refers to "
-            "the node that holds it; write the value out instead"
-        ) from None
+    except DocumentProblem as refused:
+        line = f"line {refused.line}: " if refused.line is not None else ""
+        raise error_type(f"{shown}, document {refused.document}: {line}{refused.message}") from None
     return documents
-
-
-_TAG = "tag:yaml.org,2002:"
-
-
-def load_yaml_documents(text: str) -> Iterator[Any]:
-    """The documents of a YAML stream, as `yaml.safe_load_all` gives them, faster.
-
-    PyYAML's constructor spends most of a large manifest's load time in generic Python
-    machinery. Manifests are plain maps, lists, strings, numbers and booleans, so those
-    are built directly from libyaml's node tree; anything else (floats, timestamps, merge
-    keys, explicit tags, unhashable keys) goes to PyYAML's safe constructor, which also
-    raises its usual errors.
-    """
-    loader = _SafeLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            fallback = SafeConstructor()  # per document: it caches what it builds
-            yield _construct(node, fallback, set())
-    finally:
-        loader.dispose()
-
-
-class AliasCycle(ValueError):
-    """A YAML alias inside the node it names: no finite value can hold it."""
-
-
-def _construct(node: yaml.Node, fallback: SafeConstructor, open_nodes: set[int]) -> Any:
-    """The value of `node`; `open_nodes` holds the collections being built around it."""
-    tag = node.tag
-    if tag == _TAG + "str":
-        return node.value
-    if isinstance(node, yaml.ScalarNode):
-        if tag == _TAG + "int":
-            return fallback.construct_yaml_int(node)
-        if tag == _TAG + "bool":
-            return fallback.construct_yaml_bool(node)
-        if tag == _TAG + "null":
-            return None
-        return fallback.construct_object(node, deep=True)
-    if not isinstance(node, yaml.CollectionNode):
-        return fallback.construct_object(node, deep=True)
-    if id(node) in open_nodes:
-        raise AliasCycle(f"line {node.start_mark.line + 1}")
-    open_nodes.add(id(node))
-    try:
-        return _construct_collection(node, fallback, open_nodes)
-    finally:
-        open_nodes.discard(id(node))
-
-
-def _construct_collection(
-    node: yaml.CollectionNode, fallback: SafeConstructor, open_nodes: set[int]
-) -> Any:
-    tag = node.tag
-    if isinstance(node, yaml.MappingNode) and tag == _TAG + "map":
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
-                return fallback.construct_object(node, deep=True)
-            key = _construct(key_node, fallback, open_nodes)
-            if not isinstance(key, str | int | bool | None):
-                return fallback.construct_object(node, deep=True)
-            result[key] = _construct(value_node, fallback, open_nodes)
-        return result
-    if isinstance(node, yaml.SequenceNode) and tag == _TAG + "seq":
-        return [_construct(item, fallback, open_nodes) for item in node.value]
-    return fallback.construct_object(node, deep=True)

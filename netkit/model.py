@@ -55,9 +55,12 @@ class AddressSpace:
     """Where it was declared: a Pulumi URN or name, or `file#document`."""
     gateway: IPAddress | None = None
     ip_range: IPNetwork | None = None
+    host: str = ""
+    """The Docker host it lives on (a host's network or route), "" when not host-bound."""
 
     def describe(self) -> str:
-        return f"{self.layer} {self.name!r} {self.cidr}"
+        where = f" on host {self.host!r}" if self.host else ""
+        return f"{self.layer} {self.name!r} {self.cidr}{where}"
 
 
 # --------------------------------------------------------------------------- docker
@@ -81,6 +84,8 @@ class DockerNetwork:
     role: str = ""
     """Free-form tier from the spec (e.g. "backend"); rules may key on it."""
     source: str = ""
+    host: str = ""
+    """The Docker host it was created on (an overlay: the manager); "" when unknown."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class DockerContainer:
     networks: tuple[DockerAttachment, ...] = ()
     published: tuple[PublishedPort, ...] = ()
     source: str = ""
+    host: str = ""
+    """The Docker host it runs on; "" when unknown."""
 
 
 # --------------------------------------------------------------------------- calico
@@ -213,6 +220,25 @@ class ContainerPort:
     name: str = ""
 
 
+CONTAINER_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
+"""The lists of a pod spec that hold containers; each can open host ports and keep
+capabilities, so every least-privilege reading covers all three."""
+
+
+@dataclass(frozen=True)
+class Container:
+    """One container of a pod template, as the least-privilege rules read it."""
+
+    name: str
+    section: str = "containers"
+    """Which list of the pod spec holds it: one of `CONTAINER_SECTIONS`."""
+    host_ports: tuple[int, ...] = ()
+    """Host ports its ports bind (an unset or 0 hostPort binds none)."""
+    capabilities_add: tuple[str, ...] = ()
+    capabilities_drop: tuple[str, ...] = ()
+    """`securityContext.capabilities`, as written (e.g. `NET_RAW`, `ALL`)."""
+
+
 @dataclass(frozen=True)
 class PodVariant:
     """One listed pod of a workload whose labels or ports differ from the workload's.
@@ -243,6 +269,10 @@ class Workload:
     source: str = ""
     pod_variants: tuple[PodVariant, ...] = ()
     """Listed pods whose labels or ports differ from `labels`/`ports` (usually empty)."""
+    containers: tuple[Container, ...] = ()
+    """Every container of the pod template, init and ephemeral ones included."""
+    host_paths: tuple[str, ...] = ()
+    """Paths of the template's hostPath volumes."""
 
     @property
     def ref(self) -> str:

@@ -52,6 +52,40 @@ def dns_subdomain(value: object, what: str = "name") -> str:
     return value
 
 
+_DNS_1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_IANA_SERVICE_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+
+
+def dns_1035_label(value: object, what: str = "name") -> str:
+    """An RFC 1035 label: a Service's name (a DNS-1123 label that starts with a letter)."""
+    dns_label(value, what)
+    assert isinstance(value, str)
+    if not _DNS_1035_LABEL.fullmatch(value):
+        raise InvalidValue(
+            f"{what} {value!r}: must start with a lowercase letter (an RFC 1035 label, as "
+            "Service names are)"
+        )
+    return value
+
+
+def iana_service_name(value: object, what: str = "port name") -> str:
+    """A named port (IANA_SVC_NAME, RFC 6335): at most 15 characters of lowercase letters,
+    digits and '-', at least one letter, no '-' at either end or twice in a row."""
+    if (
+        not isinstance(value, str)
+        or len(value) > 15
+        or not _IANA_SERVICE_NAME.fullmatch(value)
+        or "--" in value
+        or not any("a" <= c <= "z" for c in value)
+    ):
+        raise InvalidValue(
+            f"{what} {value!r} is not an IANA service name (at most 15 lowercase letters, "
+            "digits and '-', with at least one letter, no '-' at either end or twice in a "
+            "row), which the API server requires of a named port"
+        )
+    return value
+
+
 def hostname(value: object, what: str = "host") -> str:
     """An Ingress host: a DNS subdomain, optionally with a leading `*.` wildcard."""
     if isinstance(value, str) and value.startswith("*."):

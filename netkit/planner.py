@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from netkit import names
 from netkit.cidr import parse_cidr
+from netkit.digits import decimal
 from netkit.errors import InvalidValue, NetkitError
 from netkit.model import AddressSpace, IPNetwork, Layer
 from netkit.overlap import Interval, bounds
@@ -54,12 +55,12 @@ class SubnetRequest:
         if not isinstance(text, str) or "=" not in text:
             raise InvalidValue(f"{field} {text!r}: {usage}")
         name, _, size = (part.strip() for part in text.partition("="))
-        digits = size.removeprefix("/")
-        if not digits.isdigit() or not digits.isascii():
+        number = decimal(size.removeprefix("/"))
+        if number is None:
             raise InvalidValue(f"{field} {text!r}: {size!r} is not a prefix or a number; {usage}")
         if size.startswith("/"):
-            return cls(name, prefix=int(digits))
-        return cls(name, hosts=int(digits))
+            return cls(name, prefix=number)
+        return cls(name, hosts=number)
 
     def __str__(self) -> str:
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netkit.digits import decimal
 from netkit.errors import InvalidValue
 from netkit.model import PolicyPort
 
@@ -11,8 +12,9 @@ PROTOCOLS = ("TCP", "UDP", "SCTP")
 def port_number(value: object, what: str = "port") -> int:
     """A TCP/UDP/SCTP port, 1-65535."""
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
+        number = decimal(value) if isinstance(value, str) else None
+        if number is not None:
+            value = number
         else:
             raise InvalidValue(f"{what} {value!r}: expected a port number 1-65535")
     if not 1 <= value <= 65535:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
+from netkit.digits import decimal
 from netkit.errors import InvalidValue
 
 __all__ = [
@@ -200,9 +201,10 @@ class ConnectionSet:
                     f"connections {text!r}: expected 'All Connections' or 'TCP 80,UDP 53'"
                 )
             first, _, last = item.partition("-")
-            if not first.isdigit() or (last and not last.isdigit()):
+            low, high = decimal(first), decimal(last or first)
+            if low is None or high is None:
                 raise InvalidValue(f"connections {text!r}: {item!r} is not a port or range")
-            ports.setdefault(protocol, []).append((int(first), int(last or first)))
+            ports.setdefault(protocol, []).append((low, high))
         return cls(ports)
 
     # ----------------------------------------------------------------- algebra

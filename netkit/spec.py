@@ -15,9 +15,8 @@ import ipaddress
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,14 +28,19 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from netkit import calico, names
+from netkit import calico, docker_hosts, names
 from netkit.cidr import parse_cidr, parse_ip
+from netkit.documents import read_documents
 from netkit.errors import InvalidStackConfig, InvalidValue, NetkitError
 from netkit.model import Endpoint, IPNetwork, PolicyPort
 from netkit.ports import parse_port_spec, port_number
+from netkit.structured import DocumentProblem, load_json
 
 PROJECT = "netkit"
 """The Pulumi project name, and so the namespace of every config key."""
+
+LOCAL_HOST = "local"
+"""Name of the one host of a stack that declares no `docker.hosts`."""
 
 DEFAULT_IMAGE = "netkit/busybox:local"
 """Made locally from Debian's busybox-static (`scripts/docker-image.sh`); never pulled."""
@@ -55,6 +59,19 @@ IpAddress = Annotated[str, AfterValidator(lambda v: str(parse_ip(v)))]
 DockerName = Annotated[str, AfterValidator(_check(names.docker_name))]
 K8sName = Annotated[str, AfterValidator(_check(names.dns_label))]
 HostName = Annotated[str, AfterValidator(_check(names.hostname))]
+
+
+def _rule_host(value: object) -> str:
+    if isinstance(value, str) and "*" in value:
+        raise InvalidValue(
+            f"host {value!r}: wildcards are not allowed in a rule's host (a wildcard answers "
+            "for every name under it, each needing its own TLS); name each host, like "
+            f"{value.replace('*', 'shop', 1)!r}"
+        )
+    return names.dns_subdomain(value, "host")
+
+
+RuleHost = Annotated[str, AfterValidator(_rule_host)]
 Port = Annotated[int, BeforeValidator(_check(port_number))]
 LabelMap = Annotated[dict[str, str], BeforeValidator(_check(names.labels))]
 
@@ -111,11 +128,36 @@ def _one_subnet_per_family(subnets: list[SubnetSpec]) -> list[SubnetSpec]:
 Subnets = Annotated[list[SubnetSpec], Field(min_length=1), AfterValidator(_one_subnet_per_family)]
 
 
+class HostSpec(Spec):
+    """A Docker engine the stack places networks and containers on."""
+
+    name: K8sName
+    """Host name the stack uses (`host:` of bridges and containers), e.g. "host1"."""
+    url: Annotated[str, AfterValidator(docker_hosts.check_url)]
+    """Engine URL: `unix://`, `tcp://`, `ssh://`, or `netkit-hosts://hostN` for an engine of
+    `scripts/docker-hosts.sh` (resolved to its socket on this machine)."""
+
+
+def _host_list(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise InvalidValue(
+            f"{value!r}: expected a list of hosts with their engine URLs (a bare count is no "
+            "longer read), e.g. [{name: host1, url: 'ssh://deploy@docker1.example.com'}, ...]"
+        )
+    return value
+
+
+HostRef = Annotated[str, AfterValidator(_check(names.dns_label, "host"))]
+"""A `host:` reference: the name of one of `docker.hosts`."""
+
+
 class BridgeSpec(Spec):
     """A user-defined Docker bridge network on one host."""
 
     name: DockerName
     """Docker network name."""
+    host: HostRef | None = None
+    """The host (of `docker.hosts`) the bridge lives on. Default: the first host."""
     subnets: Subnets
     """IPAM config: one IPv4 and optionally one IPv6 subnet."""
     internal: bool = True
@@ -180,6 +222,8 @@ class ContainerSpec(Spec):
 
     name: DockerName
     """Container name; always resolvable by peers on its networks."""
+    host: HostRef | None = None
+    """The host (of `docker.hosts`) the container runs on. Default: the first host."""
     image: str | None = None
     """Image reference. Default: `docker.image`."""
     command: list[str] = Field(default_factory=lambda: ["httpd", "-f", "-p", "8080"])
@@ -193,16 +237,30 @@ class ContainerSpec(Spec):
 class DockerSpec(Spec):
     image: str = DEFAULT_IMAGE
     """Default image for containers. Default: the locally built busybox image."""
-    hosts: Annotated[int, Field(ge=1)] = 1
-    """How many Docker hosts the stack spans; more than one makes multiHost bridges an error."""
+    hosts: Annotated[list[HostSpec], BeforeValidator(_host_list)] = Field(default_factory=list)
+    """The Docker hosts, the first one a swarm manager (overlays are created there). Default:
+    one host, `local`, at `host`; more than one makes multiHost bridges an error."""
     host: str | None = None
-    """Docker host URL. Default: the local engine (DOCKER_HOST or the default socket)."""
+    """Engine URL of the only host when `hosts` is empty. Default: the local engine
+    (DOCKER_HOST or the default socket)."""
     bridges: list[BridgeSpec] = Field(default_factory=list)
     """Bridge networks (one host each)."""
     overlays: list[OverlaySpec] = Field(default_factory=list)
     """Overlay networks (span the swarm's hosts)."""
     containers: list[ContainerSpec] = Field(default_factory=list)
     """Containers attached to the declared networks."""
+
+    def host_names(self) -> list[str]:
+        """The hosts' names in order; `local` when the stack declares none."""
+        return [h.name for h in self.hosts] or [LOCAL_HOST]
+
+    def host_count(self) -> int:
+        return max(1, len(self.hosts))
+
+    def host_of(self, thing: BridgeSpec | ContainerSpec | OverlaySpec) -> str:
+        """Where a bridge or container lives (an overlay: the first host, the manager)."""
+        explicit = None if isinstance(thing, OverlaySpec) else thing.host
+        return explicit or self.host_names()[0]
 
 
 # --------------------------------------------------------------------------- kubernetes
@@ -321,7 +379,7 @@ class IngressPathSpec(Spec):
 
 
 class IngressRuleSpec(Spec):
-    host: HostName
+    host: RuleHost
     """Host name routed by this rule (no wildcards: every host gets TLS)."""
     paths: Annotated[list[IngressPathSpec], Field(min_length=1)]
     """Paths on this host, each to a service."""
@@ -512,7 +570,21 @@ def _unique(items: list[str], path: str, what: str) -> None:
 
 
 def check_cross_references(spec: StackSpec) -> None:
-    """Checks that span records: unique names, references to declared things."""
+    """Checks that span records: unique names, references to declared things. Each area
+    is checked in turn, so the first problem reported is the first in the file's order."""
+    for check in (
+        _check_docker,
+        _check_services,
+        _check_ingresses,
+        _check_connections,
+        _check_calico,
+    ):
+        check(spec)
+
+
+def _check_docker(spec: StackSpec) -> None:
+    """Unique network and container names; attachments to declared networks; bridges on
+    one host; published ports reachable from outside."""
     docker = spec.docker
     _unique([b.name for b in docker.bridges], "docker.bridges", "network")
     _unique([o.name for o in docker.overlays], "docker.overlays", "network")
@@ -525,12 +597,14 @@ def check_cross_references(spec: StackSpec) -> None:
             )
     _unique([c.name for c in docker.containers], "docker.containers", "container")
     networks = {b.name for b in docker.bridges} | {o.name for o in docker.overlays}
+    _check_hosts(docker)
     for index, bridge in enumerate(docker.bridges):
-        if bridge.multi_host and docker.hosts > 1:
+        if bridge.multi_host and docker.host_count() > 1:
             raise _Problem(
                 f"docker.bridges[{index}].multiHost",
-                f"bridge {bridge.name!r} is meant to carry traffic between {docker.hosts} hosts, "
-                "but a bridge network only spans one host; declare it under docker.overlays",
+                f"bridge {bridge.name!r} is meant to carry traffic between "
+                f"{docker.host_count()} hosts, but a bridge network only spans one host; "
+                "declare it under docker.overlays",
             )
     for index, container in enumerate(docker.containers):
         for n, attachment in enumerate(container.networks):
@@ -547,26 +621,46 @@ def check_cross_references(spec: StackSpec) -> None:
                 "attach it to a non-internal network too",
             )
 
+
+def _declared_services(spec: StackSpec) -> dict[tuple[str, str], AppServiceSpec]:
+    """(namespace, name) -> the service declared there."""
+    return {(ns.name, svc.name): svc for ns in spec.kubernetes.namespaces for svc in ns.services}
+
+
+def _check_services(spec: StackSpec) -> None:
+    """Unique namespace and service names; service types the stack's exposure allows."""
     k8s = spec.kubernetes
     _unique([ns.name for ns in k8s.namespaces], "kubernetes.namespaces", "namespace")
-    services: dict[tuple[str, str], AppServiceSpec] = {}
     for n_index, ns in enumerate(k8s.namespaces):
         _unique(
             [s.name for s in ns.services], f"kubernetes.namespaces[{n_index}].services", "service"
         )
-        for svc in ns.services:
-            services[(ns.name, svc.name)] = svc
+        for s_index, svc in enumerate(ns.services):
             if svc.type not in spec.exposure.service_types:
                 allowed = ", ".join(spec.exposure.service_types)
                 raise _Problem(
-                    f"kubernetes.namespaces[{n_index}].services[{ns.services.index(svc)}].type",
+                    f"kubernetes.namespaces[{n_index}].services[{s_index}].type",
                     f"service type {svc.type!r} is not allowed in this stack (allowed: {allowed}); "
                     "add it to exposure.serviceTypes if it is intended",
                 )
+
+
+def _check_ingresses(spec: StackSpec) -> None:
+    """Unique ingress names; each ingress's namespace, backends and TLS hosts."""
+    k8s = spec.kubernetes
     namespaces = {ns.name for ns in k8s.namespaces}
+    services = _declared_services(spec)
     _unique([i.name for i in k8s.ingresses], "kubernetes.ingresses", "ingress")
     for i_index, ingress in enumerate(k8s.ingresses):
         _check_ingress(ingress, f"kubernetes.ingresses[{i_index}]", namespaces, services)
+
+
+def _check_connections(spec: StackSpec) -> None:
+    """Each connection names declared namespaces and services, one side in the cluster,
+    and ports its destination serves."""
+    k8s = spec.kubernetes
+    namespaces = {ns.name for ns in k8s.namespaces}
+    services = _declared_services(spec)
     named: dict[str, int] = {}
     for c_index, conn in enumerate(k8s.connections):
         _check_connection_named_once(conn, c_index, named, k8s.connections)
@@ -594,11 +688,76 @@ def check_cross_references(spec: StackSpec) -> None:
             )
         if conn.destination.workload is not None:
             _check_ports_served(conn, services, f"kubernetes.connections[{c_index}].ports")
-    if k8s.calico is not None:
-        for p_index, pool in enumerate(k8s.calico.ip_pools):
-            _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
-        if len(k8s.calico.ip_pools) > 25:
-            raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
+
+
+def _check_calico(spec: StackSpec) -> None:
+    """Each IP pool's own rules, and Calico's limit on their number."""
+    calico = spec.kubernetes.calico
+    if calico is None:
+        return
+    for p_index, pool in enumerate(calico.ip_pools):
+        _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
+    if len(calico.ip_pools) > 25:
+        raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
+
+
+def _check_hosts(docker: DockerSpec) -> None:
+    """Hosts named once and declared where used; a container only joins bridges of its own
+    host; no two networks on different hosts share addresses (an overlay reaches every host,
+    and a host routes a shared range to one network only)."""
+    _unique([h.name for h in docker.hosts], "docker.hosts", "host")
+    if docker.hosts and docker.host is not None:
+        raise _Problem(
+            "docker.host",
+            f"{docker.host!r} is the URL of a stack's only engine, and this stack lists "
+            "docker.hosts; give each engine's URL there and remove docker.host",
+        )
+    declared = docker.host_names()
+    placed: list[tuple[str, BridgeSpec | ContainerSpec]] = [
+        *((f"docker.bridges[{i}]", b) for i, b in enumerate(docker.bridges)),
+        *((f"docker.containers[{i}]", c) for i, c in enumerate(docker.containers)),
+    ]
+    for where, thing in placed:
+        if thing.host is not None and thing.host not in declared:
+            raise _Problem(
+                f"{where}.host",
+                f"host {thing.host!r} is not declared; declared: {declared} (docker.hosts)",
+            )
+    bridges = {b.name: docker.host_of(b) for b in docker.bridges}
+    for index, container in enumerate(docker.containers):
+        host = docker.host_of(container)
+        for n, attachment in enumerate(container.networks):
+            bridge_host = bridges.get(attachment.network)
+            if bridge_host is not None and bridge_host != host:
+                raise _Problem(
+                    f"docker.containers[{index}].networks[{n}].network",
+                    f"container {container.name!r} on host {host!r} cannot join bridge "
+                    f"{attachment.network!r} of host {bridge_host!r}: a bridge only connects "
+                    "containers on its own host; use an overlay (docker.overlays)",
+                )
+    if docker.host_count() < 2:
+        return
+    networks: list[tuple[str, str, str, str]] = [
+        (f"docker.bridges[{i}].subnets[{j}].subnet", b.name, docker.host_of(b), s.subnet)
+        for i, b in enumerate(docker.bridges)
+        for j, s in enumerate(b.subnets)
+    ] + [
+        (f"docker.overlays[{i}].subnets[{j}].subnet", o.name, "every host", s.subnet)
+        for i, o in enumerate(docker.overlays)
+        for j, s in enumerate(o.subnets)
+    ]
+    for a_index, (where, name, host, subnet) in enumerate(networks):
+        for _other_where, other, other_host, other_subnet in networks[:a_index]:
+            if host == other_host or not ipaddress.ip_network(subnet).overlaps(
+                ipaddress.ip_network(other_subnet)
+            ):
+                continue
+            raise _Problem(
+                where,
+                f"subnet {subnet!r} of {name!r} ({host}) overlaps {other_subnet!r} of "
+                f"{other!r} ({other_host}); networks on different hosts need ranges of their "
+                "own (`netkit plan` finds free ones)",
+            )
 
 
 def _check_connection_named_once(
@@ -710,6 +869,8 @@ def _check_pool(pool: IpPoolSpec, where: str) -> None:
 
 # --------------------------------------------------------------------------- loading
 
+RecordT = TypeVar("RecordT", bound=Spec)
+
 
 def _format_location(loc: tuple[int | str, ...]) -> str:
     path = ""
@@ -719,7 +880,10 @@ def _format_location(loc: tuple[int | str, ...]) -> str:
         elif part in {"function-after[_check(), str]", "function-before[_check(), int]"}:
             continue
         elif not part.startswith(("function-", "list[", "dict[")):
-            path += f".{part}" if path else part
+            # A key with a line break or another unprintable character is shown quoted,
+            # so the message stays on its one line.
+            shown = part if part.isprintable() else repr(part)
+            path += f".{shown}" if path else shown
     return path
 
 
@@ -767,9 +931,22 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
                 )
             continue
         if isinstance(value, str):
+            # The engine hands objects over as JSON text: read with the same limits as
+            # a file (depth, keys written twice).
             with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
+                try:
+                    value = load_json(value)
+                except DocumentProblem as problem:
+                    raise InvalidStackConfig(f"{source}: {key}: {problem.message}") from None
         data[name] = value
+    if not data:
+        # A stack file holding only its encryption salt (`pulumi stack select --create`
+        # of a mistyped name) would deploy an empty stack and report success.
+        raise InvalidStackConfig(
+            f"{source}: no netkit configuration; add netkit:docker and/or netkit:kubernetes "
+            "under config: (the README's stack-file reference lists every key), or pick an "
+            "existing stack"
+        )
     unknown = sorted(set(data) - set(StackSpec.model_fields))
     if unknown:
         raise InvalidStackConfig(
@@ -783,6 +960,17 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
         raise InvalidStackConfig("\n".join(lines)) from None
 
 
+def validate_record(record: type[RecordT], data: Any, source: str) -> RecordT:
+    """One spec record (a bridge, a container) from plain data given outside a stack file,
+    e.g. a component's inputs from another language; mistakes read as the stack file's do,
+    one line each, prefixed with `source`."""
+    try:
+        return record.model_validate(data)
+    except ValidationError as error:
+        lines = [f"{source}: {loc}: {message}" for loc, message in _problems(error)]
+        raise InvalidStackConfig("\n".join(lines)) from None
+
+
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` mapping of a stack file, with a clear error when it is unreadable."""
     if not path.is_file():
@@ -792,22 +980,13 @@ def read_stack_file(path: Path) -> dict[str, Any]:
             f"{path.name}: no such stack file ({there}); create it, pick another --stack, "
             "or give the project folder with --project-dir"
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
+    # The hardened reader: depth, aliases and keys written twice are refused in one line.
+    documents = read_documents(path, InvalidStackConfig, path.name)
+    if len(documents) > 1:
         raise InvalidStackConfig(
-            f"{path.name}: not UTF-8 text (byte {error.start}); save it as UTF-8"
-        ) from None
-    except OSError as error:
-        raise InvalidStackConfig(f"{path.name}: cannot be read: {error.strerror}") from None
-    try:
-        document = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InvalidStackConfig(
-            f"{path.name}:{where}: not valid YAML ({getattr(error, 'problem', error)})"
-        ) from None
+            f"{path.name}: holds {len(documents)} YAML documents; a stack file is one mapping"
+        )
+    document = (documents[0] if documents else None) or {}
     if not isinstance(document, dict):
         raise InvalidStackConfig(f"{path.name}: expected a mapping with a 'config:' key")
     config = document.get("config") or {}
@@ -844,4 +1023,5 @@ __all__ = [
     "StackSpec",
     "load_stack_file",
     "parse_stack_config",
+    "validate_record",
 ]

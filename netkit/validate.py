@@ -38,7 +38,22 @@ class ValidationReport:
 
 def _documents(path: Path) -> list[tuple[str, dict[str, Any]]]:
     loaded = read_documents(path)
-    return [(f"{path.name}#{i}", doc) for i, doc in enumerate(loaded) if isinstance(doc, dict)]
+    documents = []
+    for index, doc in enumerate(loaded):
+        if not isinstance(doc, dict):
+            continue
+        for key in ("apiVersion", "kind"):
+            # kubernetes-validate looks both up and fails with a traceback without them.
+            value = doc.get(key)
+            if not isinstance(value, str) or not value:
+                problem = "is missing" if value is None else f"is {value!r}, not a name"
+                raise ManifestError(
+                    f"{path}, document {index + 1}: {key} {problem}; every Kubernetes "
+                    "object names its apiVersion and kind as strings (e.g. apiVersion: v1, "
+                    "kind: Service)"
+                )
+        documents.append((f"{path.name}#{index}", doc))
+    return documents
 
 
 def _check_version(version: str) -> None:

@@ -1,6 +1,6 @@
 """netkit's policy pack: rules over the network model, for `pulumi preview` and `netkit check`.
 
-`policies.registry` lists the rules and runs them on a model; `policies.adapter` turns
+`netkit_policies.registry` lists the rules and runs them on a model; `netkit_policies.adapter` turns
 them into pulumi-policy stack policies. `policies/__main__.py` only assembles the
 `PolicyPack` (constructing one starts the analyzer server), so nothing imports it.
 """

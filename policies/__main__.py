@@ -18,12 +18,12 @@ sys.stdout = io.TextIOWrapper(
     write_through=True,
 )
 
-from policies.startup import defer_unused_pulumi_modules  # noqa: E402 (after the fix above)
+from netkit_policies.startup import defer_unused_pulumi_modules  # noqa: E402 (after the fix above)
 
 defer_unused_pulumi_modules()
 
-from policies.adapter import StackAnalysis, stack_policies  # noqa: E402 (imports pulumi)
-from policies.analyzer import serve  # noqa: E402
+from netkit_policies.adapter import StackAnalysis, stack_policies  # noqa: E402 (imports pulumi)
+from netkit_policies.analyzer import serve  # noqa: E402
 
 analysis = StackAnalysis()
 serve("netkit", stack_policies(analysis), analysis)

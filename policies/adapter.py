@@ -4,7 +4,7 @@ Each policy's `validate` turns the engine's resources into `netkit.resources.Res
 records, builds the network model with `model_from_resources` (the same adapter
 `netkit synth` feeds) and runs its rule, reporting each violation against the URN of
 the offending resource. Served by the pack, the stack is read into the model once per
-`AnalyzeStack` call and shared by every policy (`StackAnalysis`, `policies.analyzer`).
+`AnalyzeStack` call and shared by every policy (`StackAnalysis`, `netkit_policies.analyzer`).
 
 Unknown values: during `pulumi preview` a property computed from another resource's
 output is unknown; pulumi-policy marks it with a sentinel string and raises
@@ -53,8 +53,8 @@ from netkit.resources import (
     Resource,
     model_from_resources,
 )
-from policies.registry import RULES, check_rule
-from policies.rules.base import UNKNOWN_MESSAGE, Context, Level, Rule
+from netkit_policies.registry import RULES, InvalidPolicyConfig, check_rule, validate_properties
+from netkit_policies.rules.base import UNKNOWN_MESSAGE, Context, Level, Rule
 
 UNKNOWN_SENTINELS = frozenset(
     {
@@ -163,7 +163,7 @@ _Reading = tuple[Context, Mapping[str, str]] | NetkitError
 class StackAnalysis:
     """The stack under analysis, read into the network model once for all policies.
 
-    Served by the pack (`policies.analyzer`), one `AnalyzeStack` call reads the stack
+    Served by the pack (`netkit_policies.analyzer`), one `AnalyzeStack` call reads the stack
     once, inside `serving`, and every policy of the call (on the thread serving it) uses
     that reading. A policy called any other way (tests, another pack's server) reads the
     resources it is given.
@@ -222,7 +222,19 @@ def stack_policy(rule: Rule, analysis: StackAnalysis) -> StackValidationPolicy:
             # A resource the model cannot read: say so rather than pass or crash the pack.
             report_violation(f"could not read the stack into the network model: {error}", None)
             return
-        violations, unknown = check_rule(rule, context, args.get_config())
+        config = args.get_config() or {}
+        try:
+            # The engine checks types against the schema; the values' forms (a CIDR, an
+            # address, a name) are checked here, before the rule reads any of them.
+            validate_properties(
+                rule,
+                {k: v for k, v in config.items() if k in rule.config},
+                f"policy config {rule.name}",
+            )
+        except InvalidPolicyConfig as error:
+            report_violation(str(error), None)
+            return
+        violations, unknown = check_rule(rule, context, config)
         for violation in violations:
             report_violation(violation.message, urn_of(violation.resource.source, urns))
         if unknown:

@@ -36,7 +36,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.deserialize import deserialize_properties
 
-from policies.adapter import EngineResource, StackAnalysis, stack_policies
+from netkit_policies.adapter import EngineResource, StackAnalysis, stack_policies
 
 
 class SharedReadAnalyzer(pulumi_policy.policy._PolicyAnalyzerServicer):

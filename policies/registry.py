@@ -19,16 +19,26 @@ are checked against the rule's schema; unknown rules and properties are refused.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netkit.documents import read_documents
-from netkit.errors import NetkitError
+from netkit.errors import InvalidValue, NetkitError
 from netkit.model import NetworkModel
-from policies.rules import cni, docker, exposure, least_privilege, overlap
-from policies.rules.base import (
+from netkit_policies.rules import (
+    cni,
+    dangling,
+    docker,
+    exposure,
+    least_privilege,
+    overlap,
+    privileges,
+)
+from netkit_policies.rules.base import (
+    FORMATS,
     UNKNOWN_MESSAGE,
     Context,
     Finding,
@@ -43,10 +53,13 @@ RULES: tuple[Rule, ...] = (
     *overlap.RULES,
     *least_privilege.RULES,
     *exposure.RULES,
+    *dangling.RULES,
+    *privileges.RULES,
     *docker.RULES,
     *cni.RULES,
 )
-"""Every rule, in report order: overlap, least privilege, exposure, Docker, CNI."""
+"""Every rule, in report order: overlap, least privilege, exposure, dangling references,
+pod privileges, Docker, CNI."""
 
 _BY_NAME = {rule.name: rule for rule in RULES}
 ALL = "all"
@@ -162,10 +175,33 @@ def validate_properties(rule: Rule, properties: Mapping[str, Any], where: str) -
     # Imported on first use: it costs the policy pack a tenth of its start-up otherwise.
     import jsonschema  # type: ignore[import-untyped]
 
-    validator = jsonschema.Draft7Validator(schema_of(rule))
+    validator = jsonschema.Draft7Validator(schema_of(rule), format_checker=_format_checker())
     for error in sorted(validator.iter_errors(dict(properties)), key=lambda e: list(e.path)):
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
-        raise InvalidPolicyConfig(f"{where}{path}: {error.message}")
+        # A format's own message names the value and the form it should have.
+        message = str(error.cause) if isinstance(error.cause, InvalidValue) else error.message
+        raise InvalidPolicyConfig(f"{where}{path}: {message}")
+
+
+@functools.cache
+def _format_checker() -> Any:
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    for name, check in FORMATS.items():
+        checker.checks(name, raises=InvalidValue)(_passes(check))
+    return checker
+
+
+def _passes(check: Callable[[object], object]) -> Callable[[object], bool]:
+    """`check` as jsonschema wants it: True, or an exception (its return value is not a
+    verdict: `parse_cidr` returns the network)."""
+
+    def passes(value: object) -> bool:
+        check(value)
+        return True
+
+    return passes
 
 
 # --------------------------------------------------------------------------- running

@@ -4,7 +4,8 @@
 #
 #   scripts/recover.sh STACK      then run `pulumi up` (make up) again
 #
-# What a SIGKILLed `pulumi up` leaves with Pulumi 3.274 on a local (file://) backend:
+# What a SIGKILLed `pulumi up` leaves with Pulumi 3.274 on a local (file://) backend, and
+# likewise on a PostgreSQL one (postgres://, where each file is a row):
 #  1. the stack's lock file (.pulumi/locks/organization/<project>/<stack>/*.json), so every
 #     later update fails with "the stack is currently locked";
 #  2. "pending operations" in the checkpoint: `creating` for every resource whose create
@@ -23,8 +24,10 @@
 #  2. on a file backend, remove half-written sidecars and temp files (a sidecar is
 #     optional metadata: the backend reads a missing one as empty; the checkpoint itself
 #     is always replaced by a rename, so it is whole);
-#  3. remove the stale lock (`pulumi cancel`: on a file backend it deletes the lock
-#     whether or not the update still runs, hence step 1);
+#  3. remove the stale lock (`pulumi cancel`: it deletes the lock whether or not the
+#     update still runs, hence step 1, and the lock's own pid and host are checked
+#     first). A file backend keeps the lock as a file; a PostgreSQL one (postgres://) as
+#     a row of its table, read here with psql;
 #  4. save the state (`pulumi stack export`), then edit it: a pending create of a Docker
 #     network or container that exists (found by its name) becomes a resource with that
 #     ID; other pending creates are dropped (render-mode Kubernetes manifests are written
@@ -132,14 +135,62 @@ EOF
 fi
 
 # --- 3. the stale lock -------------------------------------------------------------------
-if [[ -n $state ]]; then
-    shopt -s nullglob
-    locks=("$state"/.pulumi/locks/*/"$project/$stack"/*.json)
-    shopt -u nullglob
-    for lock in "${locks[@]}"; do
-        read -r pid host < <(python3 -c 'import json, sys
+# Each lock of STACK as "pid host": files on a file backend, rows of the backend's table
+# on a PostgreSQL one (it holds each file as base64 in JSON; psql reads them).
+lock_holders() {
+    if [[ -n $state ]]; then
+        shopt -s nullglob
+        local lock
+        for lock in "$state"/.pulumi/locks/*/"$project/$stack"/*.json; do
+            python3 -c 'import json, sys
 lock = json.load(open(sys.argv[1]))
-print(lock.get("pid", 0), lock.get("hostname", ""))' "$lock")
+print(lock.get("pid", 0), lock.get("hostname", ""))' "$lock"
+        done
+        shopt -u nullglob
+        return 0
+    fi
+    command -v psql >/dev/null || die "reading the locks of a PostgreSQL backend needs psql" \
+        "(Debian: apt-get install postgresql-client)"
+    python3 - "$PULUMI_BACKEND_URL" "$project" "$stack" <<'EOF'
+import base64
+import json
+import re
+import subprocess
+import sys
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+url, project, stack = sys.argv[1:]
+parts = urlsplit(url)
+query = parse_qsl(parts.query)
+# `table` is Pulumi's own parameter (default pulumi_state); libpq takes the others.
+table = dict(query).get("table", "pulumi_state")
+if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?", table):
+    sys.exit(f"recover: table={table!r} in PULUMI_BACKEND_URL: not a plain table name")
+libpq = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "table"])))
+# Keys are paths under the URL's path (the database name): <db>/.pulumi/locks/<org>/<project>/<stack>/<id>.json
+locks = f"{parts.path.strip('/')}/.pulumi/locks/".lstrip("/")
+found = subprocess.run(
+    ["psql", libpq, "-X", "-A", "-t", "-F", "\t", "-v", f"locks={locks}"],
+    input=f"SELECT key, data->>'data' FROM {table} WHERE starts_with(key, :'locks');\n",
+    capture_output=True,
+    text=True,
+)
+if found.returncode != 0:
+    sys.exit(f"recover: cannot read the locks from the backend: {found.stderr.strip()}")
+for line in found.stdout.splitlines():
+    key, _, data = line.partition("\t")
+    path = key[len(locks) :].split("/")
+    if len(path) == 4 and path[1:3] == [project, stack]:
+        lock = json.loads(base64.b64decode(data))
+        print(lock.get("pid", 0), lock.get("hostname", ""))
+EOF
+}
+
+case $PULUMI_BACKEND_URL in
+file://* | postgres://*)
+    holders=$(lock_holders)
+    while read -r pid host; do
+        [[ -n $pid ]] || continue
         if [[ $host != "$(hostname)" ]]; then
             die "$stack is locked by pid $pid on $host; this machine cannot tell whether that" \
                 "update still runs. Once it does not, run \`pulumi cancel --stack $stack\` and this again."
@@ -148,14 +199,16 @@ print(lock.get("pid", 0), lock.get("hostname", ""))' "$lock")
             die "an update of $stack is still running (pid $pid); wait for it, or stop it first"
         fi
         say "stale lock of pid $pid (no longer running): removing it"
-    done
-    if [[ ${#locks[@]} -gt 0 ]]; then
+    done <<<"$holders"
+    if [[ -n $holders ]]; then
         pulumi cancel --stack "$stack" --yes >/dev/null
     fi
-else
+    ;;
+*)
     say "backend $PULUMI_BACKEND_URL: if an interrupted update still holds the stack," \
         "run \`pulumi cancel --stack $stack\` once you are sure it no longer runs"
-fi
+    ;;
+esac
 
 # --- 4. pending creates: import what exists, drop the rest -------------------------------
 saved=$(mktemp -d "${TMPDIR:-/tmp}/netkit-recover-$stack.XXXXXX")

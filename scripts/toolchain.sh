@@ -11,8 +11,8 @@
 # Output: ${XDG_CACHE_HOME:-$HOME/.cache}/netkit/toolchain/<key>/bin (the CLI
 # and the language host; put it first on PATH) and .../<key>/providers (the two
 # providers), the bin path printed as the last line of stdout. <key> names the
-# versions plus a hash of its inputs under toolchain/, so any change to a pin
-# or to netkit's Go sources builds into a new folder. Each binary is built only when missing,
+# versions plus a hash of its inputs under toolchain/, so any change to a pin or
+# to netkit's Go sources builds into a new folder. Each binary is built only when missing,
 # into a temporary name, then moved into place. The providers are then
 # installed as plugins (`pulumi plugin install resource NAME VERSION --file`)
 # into ${PULUMI_HOME:-~/.pulumi}/plugins, hard-linked to the built file where
@@ -46,9 +46,11 @@ case "${1:-}" in
 esac
 
 # The key: pinned versions + a short hash of this build's inputs under toolchain/
-# (toolchain/cluster is scripts/cluster-toolchain.sh's and keys its own build).
-src_hash=$(cd "$tc" && find ./versions.env ./pulumi ./kubernetes ./docker ./docker-upstream-shim \
-    -type f ! -name '*.md' -print0 | LC_ALL=C sort -z |
+# (paths kept as `./x`, so the key is the one all of toolchain/ used to give).
+# Other folders there (toolchain/yaml: scripts/yaml-host.sh; toolchain/cluster:
+# scripts/cluster-toolchain.sh) have keys of their own.
+inputs=(./versions.env ./pulumi ./kubernetes ./docker ./docker-upstream-shim)
+src_hash=$(cd "$tc" && find "${inputs[@]}" -type f ! -name '*.md' -print0 | LC_ALL=C sort -z |
     xargs -0 sha256sum | sha256sum | cut -c1-10)
 key="pulumi-${PULUMI_VERSION}_k8s-${KUBERNETES_VERSION}_docker-${DOCKER_VERSION}_${src_hash}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/netkit/toolchain"

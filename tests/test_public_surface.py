@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import components
+import netkit_components
 
 
 def test_components_exports_exactly_the_documented_surface():
-    assert sorted(components.__all__) == [
+    assert sorted(netkit_components.__all__) == [
         "AppService",
         "AppServiceArgs",
         "BridgeNetwork",
@@ -26,17 +26,17 @@ def test_components_exports_exactly_the_documented_surface():
         "ServiceContainerArgs",
         "allow",
     ]
-    for name in components.__all__:
-        assert getattr(components, name) is not None
+    for name in netkit_components.__all__:
+        assert getattr(netkit_components, name) is not None
 
 
 def test_component_type_tokens_follow_package_module_noun():
     import inspect
 
     sources = [
-        inspect.getsource(getattr(components, n))
-        for n in components.__all__
-        if inspect.isclass(getattr(components, n))
+        inspect.getsource(getattr(netkit_components, n))
+        for n in netkit_components.__all__
+        if inspect.isclass(getattr(netkit_components, n))
     ]
     tokens = {
         line.split('"')[1]

@@ -8,9 +8,9 @@ import ipaddress
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.labels import network_labels
 from netkit.resources import ICC_OPTION
 from netkit.spec import BridgeSpec, SubnetSpec
+from netkit_components.docker.labels import network_labels
 
 BridgeNetworkArgs = BridgeSpec
 """Inputs of `BridgeNetwork` (the same record as a `docker.bridges[]` entry)."""
@@ -75,7 +75,11 @@ class BridgeNetwork(pulumi.ComponentResource):
             ipam_configs=ipam_configs(args.subnets),
             options=options,
             labels=network_labels(
-                args.labels, component="BridgeNetwork", role=args.role, multi_host=args.multi_host
+                args.labels,
+                component="BridgeNetwork",
+                role=args.role,
+                multi_host=args.multi_host,
+                host=args.host,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -8,10 +8,10 @@ import ipaddress
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.bridge_network import has_ipv6, ipam_configs
-from components.docker.labels import network_labels
 from netkit.resources import ENCRYPTED_OPTION
 from netkit.spec import OverlaySpec, SubnetSpec
+from netkit_components.docker.bridge_network import has_ipv6, ipam_configs
+from netkit_components.docker.labels import network_labels
 
 OverlayNetworkArgs = OverlaySpec
 """Inputs of `OverlayNetwork` (the same record as a `docker.overlays[]` entry)."""
@@ -49,12 +49,20 @@ class OverlayNetwork(pulumi.ComponentResource):
     """An overlay spanning the swarm's hosts; needs `docker swarm init` on the engine."""
 
     network_id: pulumi.Output[str]
+    """The Docker network ID."""
     network_name: pulumi.Output[str]
+    """The Docker network name (what containers and swarm services attach to)."""
     subnets: pulumi.Output[list[str]]
+    """The IPAM subnets, IPv4 first."""
 
     def __init__(
-        self, name: str, args: OverlayNetworkArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: OverlayNetworkArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        host: str | None = None,
     ) -> None:
+        """`host`: the stack's name of the swarm manager it is created on (a label)."""
         super().__init__("netkit:docker:OverlayNetwork", name, None, opts)
         # Docker picks a VXLAN ID when none is given and reports it back as an option,
         # which would make every later preview replace the network; pin it instead.
@@ -70,7 +78,9 @@ class OverlayNetwork(pulumi.ComponentResource):
             ipv6=has_ipv6(args.subnets),
             ipam_configs=ipam_configs(with_gateways(args.subnets)),
             options=options,
-            labels=network_labels(args.labels, component="OverlayNetwork", role=args.role),
+            labels=network_labels(
+                args.labels, component="OverlayNetwork", role=args.role, host=host
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.network_id = network.id

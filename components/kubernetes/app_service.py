@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
-from components.kubernetes.selectors import pod_labels
 from netkit.spec import AppServiceSpec
+from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
+from netkit_components.kubernetes.selectors import pod_labels
 
 AppServiceArgs = AppServiceSpec
 """Inputs of `AppService` (the same record as a `kubernetes.namespaces[].services[]` entry)."""
@@ -21,6 +21,7 @@ class AppService(pulumi.ComponentResource):
     """
 
     dns_name: pulumi.Output[str]
+    """The fully qualified name of its Service (`<name>.<namespace>.svc.<cluster domain>`)."""
 
     def __init__(
         self,
@@ -69,6 +70,9 @@ class AppService(pulumi.ComponentResource):
                                     "run_as_non_root": True,
                                     "read_only_root_filesystem": True,
                                     "allow_privilege_escalation": False,
+                                    # No capabilities: NET_RAW (raw sockets, spoofing)
+                                    # is in the runtime's default set otherwise.
+                                    "capabilities": {"drop": ["ALL"]},
                                 },
                             }
                         ],

@@ -43,6 +43,7 @@ class CalicoInstall(pulumi.ComponentResource):
     """
 
     pools: pulumi.Output[list[str]]
+    """The CIDRs of the IP pools, in declaration order."""
 
     def __init__(
         self, name: str, args: CalicoInstallArgs, opts: pulumi.ResourceOptions | None = None

@@ -23,6 +23,7 @@ class ClusterServiceArgs:
     cluster_domain: str = "cluster.local"
     """The cluster's DNS domain. Default: cluster.local."""
     labels: dict[str, str] = field(default_factory=dict)
+    """Labels on the Service itself (not on the pods it selects)."""
 
 
 def dns_name(service: str, namespace: str, cluster_domain: str = "cluster.local") -> str:
@@ -33,6 +34,7 @@ class ClusterService(pulumi.ComponentResource):
     """A Service with a predictable name: `<name>.<namespace>.svc.<cluster domain>`."""
 
     service_name: pulumi.Output[str]
+    """The Service's name."""
     dns_name: pulumi.Output[str]
     """The fully qualified name clients use."""
 

@@ -14,10 +14,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.selectors import peer, pod_selector, policy_ports
 from netkit.model import Endpoint, PolicyPort
 from netkit.names import connection_id
 from netkit.ports import format_port
+from netkit_components.kubernetes.selectors import peer, pod_selector, policy_ports
 
 
 class Connection(pulumi.ComponentResource):
@@ -29,6 +29,7 @@ class Connection(pulumi.ComponentResource):
     """
 
     policy_names: pulumi.Output[list[str]]
+    """`namespace/name` of the NetworkPolicies written: the egress one, then the ingress one."""
 
     def __init__(
         self,

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.kubernetes.selectors import namespace_selector, pod_labels
 from netkit.spec import AppServiceSpec, IngressControllerSpec, IngressSpec
+from netkit_components.kubernetes.selectors import namespace_selector, pod_labels
 
 IngressRouteArgs = IngressSpec
 """Inputs of `IngressRoute` (the same record as a `kubernetes.ingresses[]` entry)."""
@@ -24,6 +24,7 @@ class IngressRoute(pulumi.ComponentResource):
     """
 
     hosts: pulumi.Output[list[str]]
+    """The hosts the rules route, sorted."""
 
     def __init__(
         self,

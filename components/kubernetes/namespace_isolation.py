@@ -23,6 +23,7 @@ class NamespaceIsolation(pulumi.ComponentResource):
     """
 
     policy_names: pulumi.Output[list[str]]
+    """Names of the NetworkPolicies written: the default deny, then the DNS allowance (each when enabled)."""
 
     def __init__(
         self,

@@ -9,7 +9,8 @@ import ipaddress
 
 import pulumi
 
-from components import (
+from netkit.model import Endpoint, PolicyPort
+from netkit_components import (
     AppService,
     AppServiceArgs,
     BridgeNetwork,
@@ -17,7 +18,6 @@ from components import (
     NamespaceIsolation,
     allow,
 )
-from netkit.model import Endpoint, PolicyPort
 
 config = pulumi.Config()
 namespace = config.get("namespace") or "payments"

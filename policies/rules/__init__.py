@@ -1,1 +1,1 @@
-"""The pack's rules, one module per area; `policies.registry.RULES` lists them all."""
+"""The pack's rules, one module per area; `netkit_policies.registry.RULES` lists them all."""

@@ -19,7 +19,9 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from netkit.cidr import parse_cidr
+from netkit import names
+from netkit.cidr import parse_cidr, parse_ip
+from netkit.errors import InvalidValue
 from netkit.model import (
     AddressSpace,
     CalicoPool,
@@ -35,6 +37,7 @@ from netkit.model import (
     Service,
     Workload,
 )
+from netkit.privileges import PortRange
 from netkit.reachability import Reachability, analyze
 
 RuleConfig = Mapping[str, Any]
@@ -282,7 +285,7 @@ class Rule:
 
     def resolve(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The defaults overlaid with `values` (keys outside the schema are ignored here;
-        `policies.registry.PackConfig` refuses them with a message)."""
+        `netkit_policies.registry.PackConfig` refuses them with a message)."""
         resolved = self.defaults()
         for key, value in (values or {}).items():
             if key in self.config:
@@ -297,6 +300,60 @@ class Rule:
         return [note for note in context.unknown_notes if self.watches_type(note.type)]
 
 
+# --------------------------------------------------------------------------- value formats
+
+
+def _namespaced_name(value: object) -> None:
+    if not isinstance(value, str) or value.count("/") != 1:
+        raise InvalidValue(f"{value!r}: expected namespace/name, like 'kube-system/coredns'")
+    namespace, name = value.split("/")
+    names.dns_label(namespace, "namespace")
+    names.dns_subdomain(name, "name")
+
+
+def _address_pool(value: object) -> None:
+    """A Docker default address pool: `size` is a prefix inside the family, not shorter
+    than `base`'s own (Docker cuts /size subnets out of base)."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("size"), int):
+        return  # the schema's types report it
+    base = parse_cidr(value.get("base"), field="base", strict=False)
+    top = 32 if base.version == 4 else 128
+    size = value["size"]
+    if not base.prefixlen <= size <= top:
+        raise InvalidValue(
+            f"size {size!r}: subnets cut from {base} have a prefix of {base.prefixlen}-{top}"
+        )
+
+
+def _ingress_host(value: object) -> None:
+    if value != "":
+        names.hostname(value)
+
+
+def _optional_cidr(value: object) -> None:
+    if value != "":
+        parse_cidr(value, strict=False)
+
+
+FORMATS: Mapping[str, Callable[[object], object]] = {
+    "cidr": lambda value: parse_cidr(value, strict=False),
+    "optional-cidr": _optional_cidr,
+    "ip-address": parse_ip,
+    "dns-label": names.dns_label,
+    "namespaced-name": _namespaced_name,
+    "ingress-host": _ingress_host,
+    "label-key": names.label_key,
+    "label-value": names.label_value,
+    "docker-name": names.docker_name,
+    "address-pool": _address_pool,
+    "port-range": PortRange.parse,
+}
+"""Value formats a rule's config schema may name (`"format": "cidr"`), each a function
+that raises `InvalidValue` naming the value and the rule. `netkit_policies.registry` checks every
+configured value against them before any rule runs; the engine's own JSON-schema
+validator ignores formats it does not know."""
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -305,12 +362,17 @@ def config_cidr(value: object, field: str) -> IPNetwork:
     return parse_cidr(value, field=f"policy config {field}", strict=False)
 
 
-def string_list_option(description: str, choices: Iterable[str] = ()) -> dict[str, Any]:
+def string_list_option(
+    description: str, choices: Iterable[str] = (), format: str | None = None
+) -> dict[str, Any]:
     """Schema of a rule option holding a list of strings, empty by default; with
-    `choices`, each must be one of them (a typo is refused, not silently unmatched)."""
+    `choices`, each must be one of them (a typo is refused, not silently unmatched);
+    with `format` (a key of `FORMATS`), each must have that form."""
     items: dict[str, Any] = {"type": "string"}
     if choices:
         items["enum"] = list(choices)
+    if format is not None:
+        items["format"] = format
     return {"type": "array", "items": items, "default": [], "description": description}
 
 

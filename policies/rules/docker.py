@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from netkit.model import DockerNetwork
 from netkit.resources import CONTAINER_TYPE, ICC_OPTION, NETWORK_TYPE
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,
@@ -132,7 +132,7 @@ PUBLIC_PUBLISH = Rule(
     check=_check_publish,
     config={
         "allowedContainers": string_list_option(
-            "Containers allowed to publish on all interfaces anyway."
+            "Containers allowed to publish on all interfaces anyway.", format="docker-name"
         )
     },
     watches=(CONTAINER_TYPE,),

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from netkit.model import Ingress, Service
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,
@@ -103,7 +103,8 @@ EXTERNAL_IPS = Rule(
     check=_check_external_ips,
     config={
         "allowedExternalIPs": string_list_option(
-            "Addresses allowed besides the stack spec's exposure.externalIPs."
+            "Addresses allowed besides the stack spec's exposure.externalIPs.",
+            format="ip-address",
         )
     },
     watches=(SERVICE_TYPE,),
@@ -119,6 +120,17 @@ def _check_tls(context: Context, config: RuleConfig) -> Iterator[Violation]:
         if ingress.kind != "Ingress":
             continue  # an OpenShift Route's TLS is not in the model
         hosts = sorted({p.host for p in ingress.paths if p.host and p.host not in plaintext})
+        hostless = [p for p in ingress.backends() if not p.host]
+        if not hosts and hostless and not ingress.tls and "" not in plaintext:
+            # No host and no spec.tls: every request, whatever its name, is plain HTTP
+            # (Polaris' tlsSettingsMissing fails it too).
+            yield Violation(
+                ResourceRef.ingress(ingress),
+                f"Ingress {_ref(ingress)} has no spec.tls, so it serves every request over "
+                'plain HTTP; add spec.tls with a certificate secret (or "" to '
+                "allowPlaintextHosts in this rule's config if plain HTTP is intended)",
+            )
+            continue
         if not hosts:
             continue
         tls_hosts = {host for tls in ingress.tls for host in tls.hosts}
@@ -147,7 +159,8 @@ INGRESS_TLS = Rule(
     check=_check_tls,
     config={
         "allowPlaintextHosts": string_list_option(
-            "Hosts allowed without TLS (the stack spec's allowPlaintextHosts)."
+            "Hosts allowed without TLS (the stack spec's allowPlaintextHosts).",
+            format="ingress-host",
         )
     },
     watches=INGRESS_TYPES,
@@ -193,7 +206,7 @@ INGRESS_HOSTS = Rule(
     config={
         "allowedHosts": {
             "type": "array",
-            "items": {"type": "string"},
+            "items": {"type": "string", "format": "ingress-host"},
             "default": [],
             "description": 'Wildcard hosts allowed anyway; "" allows empty hosts and '
             "default backends.",
@@ -252,7 +265,11 @@ SNIPPETS = Rule(
     description="Checks that no Ingress uses ingress-nginx *-snippet annotations.",
     level=Level.MANDATORY,
     check=_check_snippets,
-    config={"allowedAnnotations": string_list_option("Snippet annotation keys allowed anyway.")},
+    config={
+        "allowedAnnotations": string_list_option(
+            "Snippet annotation keys allowed anyway.", format="label-key"
+        )
+    },
     watches=INGRESS_TYPES,
 )
 
@@ -289,7 +306,8 @@ HOST_NETWORK = Rule(
     check=_check_host_network,
     config={
         "allowedWorkloads": string_list_option(
-            "Workloads allowed anyway, as `namespace/name` (e.g. a CNI agent)."
+            "Workloads allowed anyway, as `namespace/name` (e.g. a CNI agent).",
+            format="namespaced-name",
         )
     },
     watches=WORKLOAD_TYPES,

@@ -20,14 +20,14 @@ from netkit.reachability import Direction
 
 EXEMPT_NAMESPACES: Mapping[str, Any] = {
     "type": "array",
-    "items": {"type": "string"},
+    "items": {"type": "string", "format": "dns-label"},
     "default": ["kube-system", "kube-public", "kube-node-lease"],
     "description": "Namespaces the rule leaves alone (the cluster's own).",
 }
 
 ALLOWED_POLICIES: Mapping[str, Any] = {
     "type": "array",
-    "items": {"type": "string"},
+    "items": {"type": "string", "format": "namespaced-name"},
     "default": [],
     "description": "NetworkPolicies allowed to do this anyway, as `namespace/name`.",
 }

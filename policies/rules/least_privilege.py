@@ -13,20 +13,26 @@ import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 
+from netkit.intent_check import (
+    DeniedDeclared,
+    ExternalNotCovered,
+    IntentFinding,
+    MissingWorkload,
+    Undeclared,
+    check_intent,
+)
 from netkit.model import (
     ContainerPort,
-    DeclaredConnection,
     Endpoint,
     Labels,
     NetworkPolicy,
     PolicyPeer,
     PolicyPort,
     PolicyRule,
-    Workload,
 )
 from netkit.portset import ConnectionSet
-from netkit.reachability import Connection, Direction, Explanation, Peer, PeerKind, egress_to
-from policies.rules.base import (
+from netkit.reachability import Direction, Explanation, Peer, PeerKind, egress_to
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,
@@ -37,7 +43,7 @@ from policies.rules.base import (
     plural,
     strings,
 )
-from policies.rules.kube import (
+from netkit_policies.rules.kube import (
     ALLOWED_POLICIES,
     EXEMPT_NAMESPACES,
     KUBERNETES,
@@ -60,7 +66,6 @@ from policies.rules.kube import (
 
 DIRECTIONS = (Direction.INGRESS, Direction.EGRESS)
 DNS_PORTS = (ContainerPort(53, "UDP", "dns"), ContainerPort(53, "TCP", "dns-tcp"))
-DNS_CONNECTIONS = ConnectionSet.ports("UDP", 53) | ConnectionSet.ports("TCP", 53)
 
 
 def _peers_key(direction: Direction) -> str:
@@ -438,8 +443,12 @@ DANGLING = Rule(
             "items": {
                 "type": "object",
                 "properties": {
-                    "namespace": {"type": "string"},
-                    "podLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "namespace": {"type": "string", "format": "dns-label"},
+                    "podLabels": {
+                        "type": "object",
+                        "propertyNames": {"format": "label-key"},
+                        "additionalProperties": {"type": "string", "format": "label-value"},
+                    },
                 },
                 "required": ["namespace"],
                 "additionalProperties": False,
@@ -516,32 +525,6 @@ PORT_PROTOCOL = Rule(
 # --------------------------------------------------------------------------- intent
 
 
-def _declared_set(ports: Iterable[PolicyPort], destination: Workload | None) -> ConnectionSet:
-    result = ConnectionSet.none()
-    for port in ports:
-        if port.port is None:
-            result |= ConnectionSet.protocol(port.protocol)
-        elif isinstance(port.port, int):
-            result |= ConnectionSet.ports(port.protocol, port.port, port.end_port or port.port)
-        elif destination is not None:
-            for container in destination.ports:
-                if container.name == port.port and container.protocol == port.protocol:
-                    result |= ConnectionSet.ports(port.protocol, container.port)
-    return result
-
-
-def _endpoint_matches(endpoint: Endpoint, workload: Workload) -> bool:
-    return (
-        endpoint.cidr is None
-        and endpoint.namespace == workload.namespace
-        and (
-            endpoint.workload is None
-            or endpoint.workload == workload.name
-            or workload.labels.get("app") == endpoint.workload
-        )
-    )
-
-
 def _endpoint_text(endpoint: Endpoint) -> str:
     if endpoint.cidr is not None:
         return str(endpoint.cidr)
@@ -557,23 +540,6 @@ def _peer_text(peer: Peer) -> str:
         blocks = list(ipaddress.summarize_address_range(first, last))
         return str(blocks[0]) if len(blocks) == 1 else f"{peer.first}-{peer.last}"
     return peer.name
-
-
-def _peer_range(peer: Peer) -> tuple[int, int, int]:
-    first, last = ipaddress.ip_address(peer.first), ipaddress.ip_address(peer.last)
-    return first.version, int(first), int(last)
-
-
-def _covers(ranges: list[tuple[int, int]], low: int, high: int) -> bool:
-    """Whether the union of inclusive `ranges` covers `low`..`high`."""
-    position = low
-    for start, end in sorted(ranges):
-        if start > position:
-            return False
-        position = max(position, end + 1)
-        if position > high:
-            return True
-    return position > high
 
 
 def _why(explanation: Explanation, denying: ConnectionSet | None = None) -> str:
@@ -592,237 +558,80 @@ def _why(explanation: Explanation, denying: ConnectionSet | None = None) -> str:
     return "; ".join(parts)
 
 
-class _Intent:
-    """Declared connections, indexed for lookups by the namespaces of both ends."""
-
-    def __init__(self, context: Context, config: RuleConfig) -> None:
-        self.context = context
-        self.model = context.model
-        self.reach = context.reachability
-        self.exempt = _exempt(config)
-        self.check_external = bool(config.get("checkExternal", True))
-        self.max_per_source = int(config.get("maxPerSource", 5))
-        self.by_namespaces: dict[tuple[str | None, str | None], list[DeclaredConnection]] = {}
-        for conn in self.model.connections or ():
-            key = (conn.source.namespace, conn.destination.namespace)
-            self.by_namespaces.setdefault(key, []).append(conn)
-        self.outgoing: dict[str, list[Connection]] = {}
-        self.incoming: dict[str, list[Connection]] = {}
-        for connection in self.reach.connections():
-            self.outgoing.setdefault(connection.src.name, []).append(connection)
-            self.incoming.setdefault(connection.dst.name, []).append(connection)
-
-    def workloads(self, endpoint: Endpoint) -> list[Workload]:
-        candidates = self.context.workloads_by_namespace.get(endpoint.namespace or "", ())
-        return [w for w in candidates if _endpoint_matches(endpoint, w)]
-
-    # -- declared, but not allowed
-
-    def missing(self) -> Iterator[Violation]:
-        for conn in self.model.connections or ():
-            source, destination = conn.source, conn.destination
-            sources = None if source.cidr is not None else self.workloads(source)
-            destinations = None if destination.cidr is not None else self.workloads(destination)
-            for endpoint, found in ((source, sources), (destination, destinations)):
-                if found is not None and not found and endpoint.workload is not None:
-                    yield Violation(
-                        ResourceRef.namespace_of(self.model.namespace(endpoint.namespace or "")),
-                        f"declared connection {_endpoint_text(source)} -> "
-                        f"{_endpoint_text(destination)} names {_endpoint_text(endpoint)}, but "
-                        f"namespace {endpoint.namespace!r} has no workload {endpoint.workload!r}; "
-                        "declare its Deployment (pods labelled app="
-                        f"{endpoint.workload}) or fix the connection",
-                    )
-            if sources is not None and destinations is not None:
-                yield from self._missing_between(conn, sources, destinations)
-            elif sources is not None and destination.cidr is not None:
-                yield from self._missing_external(conn, sources, outgoing=True)
-            elif destinations is not None and source.cidr is not None:
-                yield from self._missing_external(conn, destinations, outgoing=False)
-
-    def _missing_between(
-        self, conn: DeclaredConnection, sources: list[Workload], destinations: list[Workload]
-    ) -> Iterator[Violation]:
-        reach = self.reach
-        for src in sources:
-            for dst in destinations:
-                if src is dst:
-                    continue
-                declared = _declared_set(conn.ports, dst)
-                allowed = reach.allowed(src, dst)
-                missing = declared - allowed
-                if missing.is_empty:
-                    continue
-                explanation = reach.explain(src, dst)
-                egress = explanation.egress
-                blame = (
-                    src if egress is not None and not (declared - egress.allowed).is_empty else dst
-                )
-                why = _why(explanation, denying=declared)
-                yield Violation(
-                    ResourceRef.workload(blame),
-                    f"{workload_ref(src)} -> {workload_ref(dst)} is declared on {declared} but "
-                    f"{missing} is denied ({why}); allow it on both sides: an egress rule for "
-                    f"{workload_ref(src)} and an ingress rule for {workload_ref(dst)}",
-                )
-
-    def _missing_external(
-        self, conn: DeclaredConnection, workloads: list[Workload], *, outgoing: bool
-    ) -> Iterator[Violation]:
-        cidr = conn.destination.cidr if outgoing else conn.source.cidr
-        assert cidr is not None
-        low, high = int(cidr.network_address), int(cidr.broadcast_address)
-        for workload in workloads:
-            declared = _declared_set(conn.ports, None if outgoing else workload)
-            connections = (self.outgoing if outgoing else self.incoming).get(workload.ref, [])
-            ranges = []
-            for connection in connections:
-                other = connection.dst if outgoing else connection.src
-                if other.kind is not PeerKind.EXTERNAL:
-                    continue
-                version, first, last = _peer_range(other)
-                if version == cidr.version and (declared - connection.conns).is_empty:
-                    ranges.append((first, last))
-            if _covers(ranges, low, high):
-                continue
-            name = workload_ref(workload)
-            if outgoing:
-                text = (
-                    f"{name} -> {cidr} is declared on {declared} but not allowed to all of "
-                    f"{cidr}; add an egress rule for {name} with ipBlock {cidr} on {declared}"
-                )
-            else:
-                text = (
-                    f"{cidr} -> {name} is declared on {declared} but not allowed from all of "
-                    f"{cidr}; add an ingress rule for {name} with ipBlock {cidr} on {declared}"
-                )
-            yield Violation(ResourceRef.workload(workload), text)
-
-    # -- allowed, but not declared
-
-    def _covered(self, src: Peer, dst: Peer) -> ConnectionSet:
-        covered = ConnectionSet.none()
-        if src.workload is not None and dst.workload is not None:
-            key = (src.workload.namespace, dst.workload.namespace)
-            candidates = [
-                *self.by_namespaces.get(key, []),
-                *self.by_namespaces.get((key[0], None), []),
-                *self.by_namespaces.get((None, key[1]), []),
-            ]
-        elif src.workload is not None:
-            candidates = self.by_namespaces.get((src.workload.namespace, None), [])
-        elif dst.workload is not None:
-            candidates = self.by_namespaces.get((None, dst.workload.namespace), [])
-        else:
-            return covered
-        for conn in candidates:
-            if self._side_matches(conn.source, src) and self._side_matches(conn.destination, dst):
-                covered |= _declared_set(conn.ports, dst.workload)
-        return covered
-
-    @staticmethod
-    def _side_matches(endpoint: Endpoint, peer: Peer) -> bool:
-        if peer.workload is not None:
-            return _endpoint_matches(endpoint, peer.workload)
-        if endpoint.cidr is None or peer.kind is not PeerKind.EXTERNAL:
-            return False
-        version, first, last = _peer_range(peer)
-        cidr = endpoint.cidr
-        return (
-            version == cidr.version
-            and int(cidr.network_address) <= first
-            and last <= int(cidr.broadcast_address)
+def _violation(context: Context, finding: IntentFinding) -> Violation:
+    """The words for one finding of `netkit.intent_check`."""
+    if isinstance(finding, MissingWorkload):
+        conn, endpoint = finding.connection, finding.endpoint
+        return Violation(
+            ResourceRef.namespace_of(context.model.namespace(endpoint.namespace or "")),
+            f"declared connection {_endpoint_text(conn.source)} -> "
+            f"{_endpoint_text(conn.destination)} names {_endpoint_text(endpoint)}, but "
+            f"namespace {endpoint.namespace!r} has no workload {endpoint.workload!r}; "
+            "declare its Deployment (pods labelled app="
+            f"{endpoint.workload}) or fix the connection",
         )
-
-    def _is_dns(self, peer: Peer) -> bool:
-        workload = peer.workload
-        return (
-            workload is not None
-            and workload.namespace == self.model.dns_namespace
-            and all(workload.labels.get(k) == v for k, v in self.model.dns_labels.items())
+    if isinstance(finding, DeniedDeclared):
+        source, target = workload_ref(finding.src), workload_ref(finding.dst)
+        why = _why(finding.explanation, denying=finding.declared)
+        return Violation(
+            ResourceRef.workload(finding.blame),
+            f"{source} -> {target} is declared on {finding.declared} but {finding.missing} is "
+            f"denied ({why}); allow it on both sides: an egress rule for {source} and an "
+            f"ingress rule for {target}",
         )
-
-    def extra(self) -> Iterator[Violation]:
-        """Allowed but undeclared connections: the first `maxPerSource` of each source in
-        full (with the rules that allow them), the rest of that source in one summary."""
-        shown: dict[str, int] = {}
-        rest: dict[str, list[str]] = {}
-        sources: dict[str, Peer] = {}
-        for connection in self.reach.connections():
-            src, dst = connection.src, connection.dst
-            if src.kind is PeerKind.INGRESS_CONTROLLER or dst.kind is PeerKind.INGRESS_CONTROLLER:
-                continue  # Ingress backends: the Ingress declares that traffic
-            ends = [p.workload.namespace for p in (src, dst) if p.workload is not None]
-            if all(namespace in self.exempt for namespace in ends):
-                continue
-            external = PeerKind.EXTERNAL in (src.kind, dst.kind)
-            if external and not self.check_external:
-                continue
-            conns = connection.conns
-            if self._is_dns(dst):
-                conns = conns - DNS_CONNECTIONS
-            covered = self._covered(src, dst)
-            extra = conns - covered
-            if extra.is_empty:
-                continue
-            if shown.get(src.name, 0) >= self.max_per_source:
-                rest.setdefault(src.name, []).append(_peer_text(dst))
-                sources[src.name] = src
-                continue
-            shown[src.name] = shown.get(src.name, 0) + 1
-            yield self._undeclared(src, dst, extra, covered)
-        for name, destinations in rest.items():
-            src = sources[name]
-            yield Violation(
-                ResourceRef.workload(self._blame(src, src, True))
-                if src.workload is not None
-                else ResourceRef.stack(),
-                f"{_peer_text(src)} also reaches {plural(len(destinations), 'more destination')} "
-                f"no connection declares ({listing(destinations)}); fix them as above",
+    if isinstance(finding, ExternalNotCovered):
+        name, cidr, declared = workload_ref(finding.workload), finding.cidr, finding.declared
+        if finding.outgoing:
+            text = (
+                f"{name} -> {cidr} is declared on {declared} but not allowed to all of "
+                f"{cidr}; add an egress rule for {name} with ipBlock {cidr} on {declared}"
             )
-
-    def _undeclared(
-        self, src: Peer, dst: Peer, extra: ConnectionSet, covered: ConnectionSet
-    ) -> Violation:
-        explanation = self.reach.explain(src, dst)
-        egress, ingress = explanation.egress, explanation.ingress
+        else:
+            text = (
+                f"{cidr} -> {name} is declared on {declared} but not allowed from all of "
+                f"{cidr}; add an ingress rule for {name} with ipBlock {cidr} on {declared}"
+            )
+        return Violation(ResourceRef.workload(finding.workload), text)
+    if isinstance(finding, Undeclared):
         open_sides = [
-            f"{verdict.direction} to namespace {peer.workload.namespace!r}"
-            for verdict, peer in ((egress, src), (ingress, dst))
-            if verdict is not None and not verdict.isolated and peer.workload is not None
+            f"{direction} to namespace {namespace!r}"
+            for direction, namespace in finding.open_sides()
         ]
         fix = (
             f"add a default deny for {' and '.join(open_sides)}"
             if open_sides
             else "remove the policy rule that allows it"
         )
-        blame = self._blame(src, dst, egress is not None and not egress.isolated)
-        declared = (
+        coverage = (
             "no connection declares it"
-            if covered.is_empty
-            else f"the declared connections cover only {covered}"
+            if finding.covered.is_empty
+            else f"the declared connections cover only {finding.covered}"
         )
         return Violation(
-            ResourceRef.workload(blame),
-            f"{_peer_text(src)} -> {_peer_text(dst)} is allowed on {extra} but {declared} "
-            f"({_why(explanation)}); {fix}, or declare the connection (kubernetes.connections "
-            "in the stack file)",
+            ResourceRef.workload(finding.blame),
+            f"{_peer_text(finding.src)} -> {_peer_text(finding.dst)} is allowed on "
+            f"{finding.extra} but {coverage} ({_why(finding.explanation)}); {fix}, or declare "
+            "the connection (kubernetes.connections in the stack file)",
         )
-
-    @staticmethod
-    def _blame(src: Peer, dst: Peer, source_open: bool) -> Workload:
-        if src.workload is not None and (dst.workload is None or source_open):
-            return src.workload
-        assert dst.workload is not None
-        return dst.workload
+    src = finding.src
+    destinations = [_peer_text(dst) for dst in finding.destinations]
+    return Violation(
+        ResourceRef.workload(src.workload) if src.workload is not None else ResourceRef.stack(),
+        f"{_peer_text(src)} also reaches {plural(len(destinations), 'more destination')} "
+        f"no connection declares ({listing(destinations)}); fix them as above",
+    )
 
 
 def _check_intent(context: Context, config: RuleConfig) -> Iterator[Violation]:
-    if context.model.connections is None:
-        return  # plain manifests declare no intent
-    intent = _Intent(context, config)
-    yield from intent.missing()
-    yield from intent.extra()
+    findings = check_intent(
+        context.model,
+        context.reachability,
+        exempt=_exempt(config),
+        check_external=bool(config.get("checkExternal", True)),
+        max_per_source=int(config.get("maxPerSource", 5)),
+    )
+    for finding in findings:
+        yield _violation(context, finding)
 
 
 INTENT = Rule(

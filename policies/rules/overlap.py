@@ -18,7 +18,7 @@ from netkit.model import AddressSpace, IPNetwork, Layer
 from netkit.overlap import Overlap, expected_nesting, find_overlaps
 from netkit.planner import SubnetRequest, plan_subnets
 from netkit.resources import INSTALLATION_TYPE, NETWORK_TYPE
-from policies.rules.base import (
+from netkit_policies.rules.base import (
     Context,
     Level,
     ResourceRef,
@@ -33,7 +33,7 @@ RESERVED_RANGES: Mapping[str, Any] = {
     "type": "array",
     "items": {
         "type": "object",
-        "properties": {"name": {"type": "string"}, "cidr": {"type": "string"}},
+        "properties": {"name": {"type": "string"}, "cidr": {"type": "string", "format": "cidr"}},
         "required": ["name", "cidr"],
         "additionalProperties": False,
     },
@@ -46,7 +46,11 @@ _POOLS_SCHEMA: Mapping[str, Any] = {
     "type": "array",
     "items": {
         "type": "object",
-        "properties": {"base": {"type": "string"}, "size": {"type": "integer"}},
+        "properties": {
+            "base": {"type": "string", "format": "cidr"},
+            "size": {"type": "integer", "minimum": 0, "maximum": 128},
+        },
+        "format": "address-pool",
         "required": ["base", "size"],
         "additionalProperties": False,
     },
@@ -171,6 +175,7 @@ SUBNET_OVERLAP = Rule(
         "reservedRanges": RESERVED_RANGES,
         "dockerDefaultBridge": {
             "type": "string",
+            "format": "optional-cidr",
             "default": "172.17.0.0/16",
             "description": "Subnet of docker0 on the Docker hosts (daemon `bip`); "
             "an empty string leaves it out.",
@@ -289,6 +294,7 @@ CALICO_POOL_IN_POD_CIDR = Rule(
     config={
         "podCidr": {
             "type": "string",
+            "format": "optional-cidr",
             "default": "",
             "description": "The cluster's pod CIDR when the stack spec does not give it "
             "(plain manifests). Default: the stack spec's kubernetes.podCidr.",

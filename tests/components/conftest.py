@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from netkit.synth import ResourceRecord, record_resources
+from netkit_cli.synth import ResourceRecord, record_resources
 
 
 class Declared:

@@ -3,10 +3,15 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.docker import BridgeNetwork, BridgeNetworkArgs, OverlayNetwork, OverlayNetworkArgs
-from components.docker.bridge_network import internal_bridge_name
-from components.docker.overlay_network import default_vxlan_id
 from netkit.spec import SubnetSpec
+from netkit_components.docker import (
+    BridgeNetwork,
+    BridgeNetworkArgs,
+    OverlayNetwork,
+    OverlayNetworkArgs,
+)
+from netkit_components.docker.bridge_network import internal_bridge_name
+from netkit_components.docker.overlay_network import default_vxlan_id
 from tests.components.conftest import NETWORK
 
 

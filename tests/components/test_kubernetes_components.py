@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from components.kubernetes.app_service import AppService, AppServiceArgs
-from components.kubernetes.calico import CalicoInstall, CalicoInstallArgs
-from components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
-from components.kubernetes.connections import allow
-from components.kubernetes.ingress_route import IngressRoute, IngressRouteArgs
-from components.kubernetes.namespace_isolation import NamespaceIsolation
 from netkit.model import Endpoint, PolicyPort
 from netkit.names import connection_id
 from netkit.spec import ServicePortSpec
+from netkit_components.kubernetes.app_service import AppService, AppServiceArgs
+from netkit_components.kubernetes.calico import CalicoInstall, CalicoInstallArgs
+from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
+from netkit_components.kubernetes.connections import allow
+from netkit_components.kubernetes.ingress_route import IngressRoute, IngressRouteArgs
+from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
 from tests.components.conftest import DEPLOYMENT, INGRESS, POLICY, SERVICE
 
 WEB = Endpoint(namespace="shop", workload="web")

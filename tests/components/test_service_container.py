@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from components.docker import ServiceContainer, ServiceContainerArgs
-from components.stack import docker_dns
 from netkit.spec import StackSpec
+from netkit_components.docker import ServiceContainer, ServiceContainerArgs
+from netkit_components.stack import docker_dns
 from tests.components.conftest import CONTAINER
 
 
@@ -48,7 +48,7 @@ def test_names_list_what_peers_resolve_on_each_network():
         c = ServiceContainer("api", _args(), networks={"backend": "b", "data": "d"}, image="i")
         names.update(c.names)
 
-    from netkit.synth import record_resources
+    from netkit_cli.synth import record_resources
 
     record_resources(program)
     assert names == {"backend": ["api", "api.internal"], "data": ["api"]}

@@ -8,6 +8,7 @@ the Makefile gives it (`make_env`), pointed at the temp backend.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ipaddress
 import json
@@ -17,9 +18,11 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -167,14 +170,17 @@ class Project:
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, root: Path) -> Project:
+    def create(cls, root: Path, backend_url: str | None = None) -> Project:
+        """The project in `root`, on `backend_url` (default: a file backend in root/state)."""
         settings = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))
         # The language host resolves `virtualenv` against the project folder.
         settings["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
         shutil.copy(REPO / "__main__.py", root / "__main__.py")
-        (root / "state").mkdir()
-        return cls(root, make_env((root / "state").as_uri() + STATE_OPTIONS))
+        if backend_url is None:
+            (root / "state").mkdir()
+            backend_url = (root / "state").as_uri() + STATE_OPTIONS
+        return cls(root, make_env(backend_url))
 
     def pulumi(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run `pulumi ARGS` in the project; the output is stdout and stderr together."""
@@ -235,6 +241,87 @@ class Project:
         assert exported.returncode == 0, exported.stdout
         deployment: dict[str, Any] = json.loads(exported.stdout)["deployment"]
         return deployment
+
+
+# --------------------------------------------------------------------------- postgres
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL server of its own in `folder` (`scripts/postgres.sh`), as a state backend.
+
+    `folder` must be reachable by the `postgres` user when run as root (PostgreSQL refuses
+    to run as root): a folder under /tmp, not pytest's private temp folder.
+    """
+
+    folder: Path
+    url: str = ""
+
+    SCRIPT = REPO / "scripts" / "postgres.sh"
+
+    def _script(self, *args: str, timeout: float = 300) -> str:
+        result = subprocess.run(
+            [str(self.SCRIPT), args[0], str(self.folder), *args[1:]],
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        assert result.returncode == 0, f"postgres.sh {args[0]}: {result.stderr}"
+        return result.stdout.strip()
+
+    def start(self) -> str:
+        """Start it (installing and initialising it if needed); the backend URL."""
+        self.url = self._script("start")
+        return self.url
+
+    def reader_url(self) -> str:
+        """The URL of a role that may only read the backend's table (what CI needs)."""
+        return self._script("url", "--reader")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop it: `fast` (clients are disconnected) or `immediate` (as a crash)."""
+        self._script("stop", mode)
+
+    def restart(self, mode: str = "fast") -> None:
+        self._script("restart", mode)
+
+    def running(self) -> bool:
+        status = [str(self.SCRIPT), "status", str(self.folder)]
+        return subprocess.run(status, capture_output=True).returncode == 0
+
+    def psql(self, sql: str, **variables: str) -> str:
+        """`sql` run by `psql` as the backend's role: rows unaligned, columns tab-separated.
+        `variables` are psql's (`:'name'` in `sql` quotes one as a literal)."""
+        result = subprocess.run(
+            ["psql", self.url, "-X", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+             *(f"--set={name}={value}" for name, value in variables.items())],
+            input=sql, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, f"psql {sql!r}: {result.stderr}"
+        return result.stdout
+
+    def blobs(self, prefix: str = "") -> dict[str, bytes]:
+        """The backend's files whose path starts with `prefix` (e.g. `.pulumi/locks/`):
+        path -> content. The backend keeps each file as a row of its table, keyed by the
+        URL's path (the database) and the file's path, the content base64 in JSON."""
+        root = urlsplit(self.url).path.strip("/") + "/"
+        rows = self.psql(
+            "SELECT key, data->>'data' FROM pulumi_state "
+            "WHERE starts_with(key, :'prefix') ORDER BY key;",
+            prefix=root + prefix,
+        )
+        found = {}
+        for line in rows.splitlines():
+            if line:
+                key, data = line.split("\t", 1)
+                found[key[len(root) :]] = base64.b64decode(data)
+        return found
+
+    def dump(self) -> str:
+        """`pg_dump` of the whole database, as text."""
+        result = subprocess.run(
+            ["pg_dump", "--no-owner", self.url], capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, f"pg_dump: {result.stderr}"
+        return result.stdout
 
 
 # --------------------------------------------------------------------------- docker
@@ -302,6 +389,16 @@ def force_clean(prefix: str) -> list[str]:
             docker("network", "rm", network_id, check=False)
         removed.append(name)
     return removed
+
+
+def planned_ranges_taken(octets: Iterable[int]) -> list[str]:
+    """Docker networks (as `subnet (Docker network NAME)`) inside any 10.<octet>.0.0/16."""
+    planned = [ipaddress.ip_network(f"10.{octet}.0.0/16") for octet in octets]
+    return [
+        f"{subnet} (Docker network {name})"
+        for subnet, name in subnets_in_use().items()
+        if any(subnet.overlaps(p) for p in planned)
+    ]
 
 
 def subnets_in_use() -> dict[ipaddress.IPv4Network | ipaddress.IPv6Network, str]:

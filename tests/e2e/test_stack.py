@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.docker.bridge_network import ICC_OPTION
-from components.docker.overlay_network import VXLAN_OPTION, default_vxlan_id
+from netkit_components.docker.bridge_network import ICC_OPTION
+from netkit_components.docker.overlay_network import VXLAN_OPTION, default_vxlan_id
 from tests.e2e.harness import (
     POLICY_PACK,
     REPO,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import runpy
 from pathlib import Path
 
-from netkit.synth import record_resources
+from netkit_cli.synth import record_resources
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "team-payments" / "__main__.py"
 POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"

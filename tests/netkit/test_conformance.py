@@ -13,9 +13,10 @@ import pytest
 from netkit.connlist import render
 from netkit.manifests import load_manifests
 from netkit.reachability import analyze
+from tests.conformance import cases, corpus
 
-CORPUS = Path(__file__).parents[3] / "shared" / "conformance" / "netpol-analyzer"
-CASES = sorted(p for p in (CORPUS / "cases").iterdir() if p.is_dir()) if CORPUS.is_dir() else []
+CORPUS = corpus("netpol-analyzer")
+CASES = cases("netpol-analyzer")
 
 
 def test_the_corpus_is_present_with_its_42_cases():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,15 +11,9 @@ from netkit.connlist import render
 from netkit.errors import NetkitError
 from netkit.manifests import load_manifests, model_from_objects
 from netkit.reachability import Reachability, analyze
+from tests import conformance
 
-MINIMAL = (
-    Path(__file__).parents[3]
-    / "shared"
-    / "conformance"
-    / "netpol-analyzer"
-    / "cases"
-    / "netpol-analysis-example-minimal"
-)
+MINIMAL = conformance.corpus("netpol-analyzer") / "cases" / "netpol-analysis-example-minimal"
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,9 @@ import pytest
 from netkit.diff import ConnectionDiff, DiffType, diff, render_diff
 from netkit.manifests import load_manifests, model_from_objects
 from netkit.portset import ConnectionSet
+from tests import conformance
 
-CASES = Path(__file__).parents[3] / "shared" / "conformance" / "netpol-analyzer" / "cases"
+CASES = conformance.corpus("netpol-analyzer") / "cases"
 
 
 def expected_connlist(case: str) -> dict[tuple[str, str], ConnectionSet]:

@@ -16,9 +16,9 @@ import yaml
 from netkit.manifests import model_from_objects
 from netkit.model import NetworkModel
 from netkit.resources import Resource, model_from_resources
-from netkit.synth import ResourceRecord, synthesize
-from policies.registry import rule_named, run_rule
-from policies.rules.base import Context, Finding
+from netkit_cli.synth import ResourceRecord, synthesize
+from netkit_policies.registry import rule_named, run_rule
+from netkit_policies.rules.base import Context, Finding
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"

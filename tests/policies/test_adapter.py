@@ -17,7 +17,7 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
-from policies.adapter import (
+from netkit_policies.adapter import (
     EngineResource,
     StackAnalysis,
     stack_policies,
@@ -25,7 +25,7 @@ from policies.adapter import (
     to_records,
     urn_of,
 )
-from policies.registry import RULES, rule_named
+from netkit_policies.registry import RULES, rule_named
 from tests.policies.conftest import dev_records
 
 
@@ -152,6 +152,24 @@ def test_the_policy_config_reaches_the_rule():
         "docker overlay 'netkit-dev-mesh' is not encrypted, so traffic between hosts crosses the "
         "network as clear VXLAN; set encrypted: true (docker.overlays[].encrypted, driver option "
         "`encrypted`)"
+    ]
+
+
+def test_a_config_value_of_the_wrong_form_is_reported_before_the_rule_reads_it():
+    # Types are the engine's to check; the form of a value (here a CIDR) is the pack's,
+    # whether or not the rule reaches it on this stack.
+    reports = _validate(
+        "docker-network-require-explicit-subnet",
+        _dev(),
+        {"bridgeDefaultPools": [{"base": "banana", "size": 16}]},
+    )
+
+    assert reports.violations == [
+        (
+            "policy config docker-network-require-explicit-subnet.bridgeDefaultPools[0]: "
+            "subnet 'banana' in base: not an IP network; write it like '10.0.0.0/24'",
+            None,
+        )
     ]
 
 

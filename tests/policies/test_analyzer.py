@@ -13,9 +13,9 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-import policies.adapter
-from policies.analyzer import SharedReadAnalyzer, in_process_analyzer, without_resources
-from policies.registry import RULES
+import netkit_policies.adapter
+from netkit_policies.analyzer import SharedReadAnalyzer, in_process_analyzer, without_resources
+from netkit_policies.registry import RULES
 from tests.policies.conftest import dev_records
 
 Edit = Callable[[str, dict[str, Any]], None]
@@ -102,9 +102,11 @@ def test_the_engines_config_reaches_the_rules_through_the_shared_reading() -> No
 
 def test_the_stack_is_read_into_the_model_once_per_analysis(monkeypatch) -> None:
     built = []
-    real = policies.adapter.model_from_resources
+    real = netkit_policies.adapter.model_from_resources
     monkeypatch.setattr(
-        policies.adapter, "model_from_resources", lambda records: built.append(1) or real(records)
+        netkit_policies.adapter,
+        "model_from_resources",
+        lambda records: built.append(1) or real(records),
     )
     servicer = in_process_analyzer(SharedReadAnalyzer)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from netkit.commands.check import load_paths
-from policies.registry import PackConfig, run_rules
+from netkit.sources import load_paths
+from netkit_policies.registry import PackConfig, run_rules
 from tests.policies.conftest import FIXTURES
 
 # The fixtures are manifests of a cluster whose CNI is installed out of band.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from netkit.resources import Resource
+from netkit.resources import Resource, model_from_resources
 from tests.policies.conftest import (
     deployment,
     dev_model,
@@ -179,3 +180,77 @@ def test_a_declared_cluster_cni_that_does_not_enforce_is_reported():
     [finding] = findings(ENFORCEMENT, dev_model(_with_cluster_cni("flannel")))
     assert finding.resource.describe() == "CniInstall clusterCni"
     assert "its CNI is Flannel alone" in finding.message
+
+
+def _lab_resources(edit: Any = None) -> list[Resource]:
+    from netkit_cli.synth import synthesize
+    from tests.policies.conftest import ROOT
+
+    resources = []
+    for record in synthesize("lab", ROOT):
+        inputs = copy.deepcopy(record.inputs)
+        if edit is not None:
+            edit(record.name, inputs)
+        resources.append(Resource(record.type, record.name, record.urn, inputs))
+    return resources
+
+
+def test_the_lab_stack_keeps_every_container_on_its_own_host_s_bridges():
+    assert messages(BRIDGES, model_from_resources(_lab_resources())) == []
+
+
+def test_a_container_joining_a_bridge_of_another_host_is_refused_naming_both_hosts():
+    # What the stack spec refuses, built past it (a program of its own, a resource list).
+    def edit(name: str, inputs: dict[str, Any]) -> None:
+        if name == "netkit-lab-b-container":
+            inputs["networksAdvanced"].append({"name": "netkit-lab-a-local", "aliases": []})
+
+    [finding] = findings(BRIDGES, model_from_resources(_lab_resources(edit)))
+
+    assert finding.resource.describe() == "DockerContainer netkit-lab-b"
+    assert finding.message == (
+        "container 'netkit-lab-b' on host 'host2' joins docker bridge 'netkit-lab-a-local' of "
+        "host 'host1', but a bridge only connects containers on its own host; attach both to an "
+        "overlay network (docker.overlays)"
+    )
+
+
+def test_a_container_of_unknown_host_is_not_judged():
+    def edit(name: str, inputs: dict[str, Any]) -> None:
+        if name == "netkit-lab-b-container":
+            inputs["networksAdvanced"].append({"name": "netkit-lab-a-local", "aliases": []})
+            inputs["labels"] = [
+                label for label in inputs["labels"] if label["label"] != "netkit.host"
+            ]
+
+    assert messages(BRIDGES, model_from_resources(_lab_resources(edit))) == []
+
+
+def _installation_pool(pool: dict[str, object]) -> Resource:
+    return Resource(
+        "kubernetes:operator.tigera.io/v1:Installation",
+        "default",
+        "",
+        {
+            "apiVersion": "operator.tigera.io/v1",
+            "kind": "Installation",
+            "metadata": {"name": "default"},
+            "spec": {"cni": {"type": "Calico"}, "calicoNetwork": {"ipPools": [pool]}},
+        },
+    )
+
+
+def test_an_ipv6_pool_without_encapsulation_gets_none_as_the_operator_defaults_it():
+    # The Tigera operator's own test: an IPv6-only Installation with nothing else set is
+    # valid, its pool defaulted to no encapsulation (IPIP cannot carry IPv6).
+    model = model_from_resources([_installation_pool({"name": "v6", "cidr": "fd00::0/64"})])
+
+    (pool,) = model.calico_pools
+    assert pool.encapsulation == "None"
+    assert messages("calico-ippool-require-valid-config", model) == []
+
+
+def test_an_ipv4_pool_without_encapsulation_still_gets_ipip():
+    model = model_from_resources([_installation_pool({"name": "v4", "cidr": "10.244.0.0/16"})])
+
+    assert model.calico_pools[0].encapsulation == "IPIP"

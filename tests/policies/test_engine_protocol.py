@@ -17,7 +17,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from policies.registry import RULES
+from netkit_policies.registry import RULES
 from tests.policies.conftest import ROOT, dev_records
 
 OVERLAP = "docker-network-disallow-subnet-overlap"

@@ -8,11 +8,11 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.program import deploy
 from netkit.resources import model_from_resources
 from netkit.spec import read_stack_file
-from netkit.synth import record_resources
-from policies.registry import run_rules
+from netkit_cli.synth import record_resources
+from netkit_components.program import deploy
+from netkit_policies.registry import run_rules
 from tests.policies.conftest import ROOT
 
 SERVICES = {"shop-web/web": "8080/TCP", "shop-api/api": "8080/TCP", "shop-data/db": "5432/TCP"}

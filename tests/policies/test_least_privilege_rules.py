@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from netkit.resources import Resource
-from policies.rules.base import Context
+from netkit_policies.rules.base import Context
 from tests.policies.conftest import (
     DNS_PEER,
     DNS_PORTS,

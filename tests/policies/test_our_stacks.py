@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from netkit.synth import model_for_stack
-from policies.registry import PackConfig, run_rules
+from netkit_cli.synth import model_for_stack
+from netkit_policies.registry import PackConfig, run_rules
 from tests.policies.conftest import ROOT
 
 STACKS = sorted(path.name.split(".")[1] for path in ROOT.glob("Pulumi.*.yaml"))

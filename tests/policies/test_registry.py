@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from netkit.model import NetworkModel
-from policies.registry import RULES, InvalidPolicyConfig, PackConfig, run_rules, schema_of
-from policies.rules.base import NAME_PATTERN, Level
+from netkit_policies.registry import RULES, InvalidPolicyConfig, PackConfig, run_rules, schema_of
+from netkit_policies.rules.base import FORMATS, NAME_PATTERN, Level
 from tests.policies.conftest import (
     deployment,
     dev_model,
@@ -64,6 +64,15 @@ _PUBLIC = policy(
     types=["Ingress"],
     ingress=[{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [tcp(80)]}],
 )
+
+
+def _with_docker_socket() -> dict[str, Any]:
+    manifest = deployment("ci", "runner")
+    manifest["spec"]["template"]["spec"]["volumes"] = [
+        {"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}
+    ]
+    return manifest
+
 
 # One model per rule that the rule finds fault with (and a config when it needs one).
 VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
@@ -163,6 +172,24 @@ VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
         _manifests(deployment("shop", "web", host_network=True)),
         {},
     ),
+    "k8s-service-disallow-dangling": (_manifests(service("shop", "web")), {}),
+    "k8s-service-require-declared-target-port": (
+        _manifests(
+            deployment("shop", "web"),
+            service("shop", "web", ports=[{"port": 80, "targetPort": "grpc"}]),
+        ),
+        {},
+    ),
+    "k8s-ingress-disallow-dangling-backend": (
+        _manifests(ingress("shop", "web", ["a.example.com"], tls=["a.example.com"])),
+        {},
+    ),
+    "k8s-workload-require-drop-net-raw": (_manifests(deployment("shop", "web")), {}),
+    "k8s-workload-disallow-docker-socket": (_manifests(_with_docker_socket()), {}),
+    "k8s-workload-restrict-host-port-range": (
+        _manifests(deployment("shop", "web", host_port=80)),
+        {},
+    ),
     "docker-network-require-internal-backend": (
         _edit("netkit-dev-backend-network", _set(internal=False)),
         {},
@@ -193,7 +220,7 @@ RULE_NAMES = [rule.name for rule in RULES]
 
 
 def test_every_rule_is_named_area_resource_what_and_described_as_checks_that():
-    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 28
+    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 34
     for rule in RULES:
         assert NAME_PATTERN.match(rule.name), rule.name
         assert rule.description.startswith("Checks that"), rule.name
@@ -208,16 +235,38 @@ def test_every_config_property_has_a_default_that_its_own_schema_accepts():
             assert prop["description"], (rule.name, key)
 
 
+def test_every_format_a_schema_names_is_one_the_registry_checks():
+    # jsonschema ignores a format it does not know, so a typo would check nothing.
+    def formats(schema: Any) -> Iterator[str]:
+        if isinstance(schema, dict):
+            if isinstance(schema.get("format"), str):
+                yield schema["format"]
+            for value in schema.values():
+                yield from formats(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                yield from formats(value)
+
+    named = {name for rule in RULES for name in formats(dict(rule.config))}
+    assert named <= set(FORMATS)
+    assert {"cidr", "ip-address", "address-pool", "namespaced-name"} <= named
+
+
 def test_overlap_and_least_privilege_rules_are_mandatory_by_default():
     levels = {rule.name: rule.level for rule in RULES}
     advisory = sorted(name for name, level in levels.items() if level is Level.ADVISORY)
 
     assert advisory == [
+        "k8s-ingress-disallow-dangling-backend",
         "k8s-ingress-disallow-wildcard-host",
         "k8s-ingress-require-unique-host-path",
         "k8s-networkpolicy-disallow-dangling",
         "k8s-networkpolicy-require-policy-types",
         "k8s-networkpolicy-require-port-protocol",
+        "k8s-service-disallow-dangling",
+        "k8s-service-require-declared-target-port",
+        "k8s-workload-require-drop-net-raw",
+        "k8s-workload-restrict-host-port-range",
     ]
 
 
@@ -296,6 +345,76 @@ def test_a_rules_own_level_wins_over_all():
             {"k8s-cni-require-policy-enforcement": {"clusterCni": "cilum"}},
             "policy config: k8s-cni-require-policy-enforcement.clusterCni: 'cilum' is not one of "
             "['', 'calico', 'cilium', 'canal', 'kube-router', 'antrea', 'weave', 'flannel']",
+        ),
+        (
+            {
+                "docker-network-require-explicit-subnet": {
+                    "bridgeDefaultPools": [{"base": "banana", "size": 16}]
+                }
+            },
+            "policy config: docker-network-require-explicit-subnet.bridgeDefaultPools[0]: "
+            "subnet 'banana' in base: not an IP network; write it like '10.0.0.0/24'",
+        ),
+        (
+            {
+                "docker-network-require-explicit-subnet": {
+                    "swarmDefaultPools": [{"base": "10.0.0.0/8", "size": 99}]
+                }
+            },
+            "policy config: docker-network-require-explicit-subnet.swarmDefaultPools[0]: "
+            "size 99: subnets cut from 10.0.0.0/8 have a prefix of 8-32",
+        ),
+        (
+            {
+                "docker-network-require-explicit-subnet": {
+                    "bridgeDefaultPools": [{"base": "10.0.0.0/16", "size": 8}]
+                }
+            },
+            "policy config: docker-network-require-explicit-subnet.bridgeDefaultPools[0]: "
+            "size 8: subnets cut from 10.0.0.0/16 have a prefix of 16-32",
+        ),
+        (
+            {"k8s-service-restrict-external-ips": {"allowedExternalIPs": ["nope"]}},
+            "policy config: k8s-service-restrict-external-ips.allowedExternalIPs[0]: address "
+            "'nope': expected an IP address like '10.0.0.1'",
+        ),
+        (
+            {"docker-network-disallow-subnet-overlap": {"dockerDefaultBridge": "172.17.0.0/33"}},
+            "policy config: docker-network-disallow-subnet-overlap.dockerDefaultBridge: subnet "
+            "'172.17.0.0/33': prefix must be 0-32",
+        ),
+        (
+            {"k8s-workload-require-network-policy": {"exemptNamespaces": ["Kube_System"]}},
+            "policy config: k8s-workload-require-network-policy.exemptNamespaces[0]: name "
+            "'Kube_System': must be at most 63 lowercase letters, digits or '-', starting and "
+            "ending with a letter or digit; try 'kube-system'",
+        ),
+        (
+            {"k8s-networkpolicy-disallow-allow-all": {"allowedPolicies": ["just-a-name"]}},
+            "policy config: k8s-networkpolicy-disallow-allow-all.allowedPolicies[0]: "
+            "'just-a-name': expected namespace/name, like 'kube-system/coredns'",
+        ),
+        (
+            {"k8s-ingress-require-tls": {"allowPlaintextHosts": ["Shop.example.com"]}},
+            "policy config: k8s-ingress-require-tls.allowPlaintextHosts[0]: host "
+            "'Shop.example.com': 'Shop' is not a DNS label (lowercase letters, digits and '-', "
+            "at most 63 characters)",
+        ),
+        (
+            {
+                "k8s-networkpolicy-disallow-dangling": {
+                    "externalPeers": [{"namespace": "monitoring", "podLabels": {"bad key!": "x"}}]
+                }
+            },
+            "policy config: k8s-networkpolicy-disallow-dangling.externalPeers[0].podLabels: "
+            "label key 'bad key!': the name part must be at most 63 characters of letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit",
+        ),
+        (
+            {"docker-container-disallow-public-publish": {"allowedContainers": ["-web"]}},
+            "policy config: docker-container-disallow-public-publish.allowedContainers[0]: name "
+            "'-web': Docker names are letters, digits, '_', '.' or '-', starting with a letter "
+            "or digit",
         ),
         (
             ["advisory"],

@@ -11,7 +11,7 @@ from tests.policies.conftest import ROOT
 
 PROBE = """
 import importlib.util, sys
-from policies.startup import defer_unused_pulumi_modules
+from netkit_policies.startup import defer_unused_pulumi_modules
 defer_unused_pulumi_modules()
 import pulumi_policy
 lazy = sorted(n for n in ("pulumi.automation", "pulumi.dynamic")

@@ -1,0 +1,41 @@
+"""`Loader`: one `Source` in, one `NetworkModel` out, whatever the source's kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from netkit.errors import NetkitError
+from netkit.model import NetworkModel
+from netkit.sources.paths import load_paths
+from netkit.sources.source import Source, SourceKind
+
+StackModel = Callable[[str, Path | None], NetworkModel]
+"""`(stack, project_dir) -> model`: the stack's program run offline."""
+
+
+@dataclass(frozen=True)
+class Loader:
+    """Reads sources into models. The stack synthesis is handed in by the layer that
+    owns the program (the command line), so this package never imports it."""
+
+    stack_model: StackModel | None = None
+
+    def load(self, source: Source, *, address_spaces: bool = False) -> NetworkModel:
+        """The model of `source`. `address_spaces`: also read address-spaces files among
+        the paths (`netkit overlap`); elsewhere such a file is reported as not manifests."""
+        if source.kind is SourceKind.PATHS:
+            return load_paths(source.paths, address_spaces=address_spaces)
+        if source.kind is SourceKind.STACK:
+            if self.stack_model is None:
+                raise NetkitError(
+                    f"--stack {source.stack!r}: synthesis is not available here (no stack "
+                    "model was given to the loader); give manifests or a resource list instead"
+                )
+            return self.stack_model(source.stack, source.project_dir)
+        raise NetkitError(
+            f"{source.describe()}: reading a live cluster is not supported yet; save its "
+            "objects (kubectl get ns,pods,deploy,svc,ingress,netpol -A -o yaml > cluster.yaml) "
+            "and give the file"
+        )

@@ -1,0 +1,95 @@
+"""The options several commands share, defined once, and the loader that reads them.
+
+`--stack` and `--project-dir` name a stack; PATH arguments name manifests, resource lists
+or address-spaces files; both become a `netkit.sources.Source`, read by `LOADER`, to which
+this layer hands the stack synthesis (it runs the program, which `netkit` must not import).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from netkit.errors import NetkitError
+from netkit.model import NetworkModel
+from netkit.sources import Loader, Source
+
+
+def _model_for_stack(stack: str, project_dir: Path | None) -> NetworkModel:
+    # Imported when a stack is named: the synthesis loads Pulumi and the program, which
+    # the other commands' start-up should not pay for.
+    from netkit_cli import synth
+
+    return synth.model_for_stack(stack, project_dir)
+
+
+LOADER = Loader(stack_model=_model_for_stack)
+
+
+def add_paths(parser: argparse.ArgumentParser, text: str) -> None:
+    """PATH... arguments; `text` says what a path may be for this command."""
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help=text)
+
+
+def add_stack(
+    parser: argparse.ArgumentParser,
+    text: str = "the stack's model, from its program run offline",
+    *,
+    required: bool = False,
+) -> None:
+    """`--stack NAME` and the `--project-dir DIR` it is read from."""
+    parser.add_argument("--stack", metavar="NAME", required=required, help=text)
+    add_project_dir(parser)
+
+
+def add_project_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder holding Pulumi.yaml and the stack files (default: the current folder)",
+    )
+
+
+def add_cluster(parser: argparse.ArgumentParser) -> None:
+    """`--kubeconfig FILE` and `--context NAME`: which running cluster to read."""
+    parser.add_argument(
+        "--kubeconfig", metavar="FILE", help="default: KUBECONFIG, then ~/.kube/config"
+    )
+    parser.add_argument("--context", metavar="NAME", help="default: the current context")
+
+
+def add_format(parser: argparse.ArgumentParser, choices: Sequence[str], default: str) -> None:
+    parser.add_argument(
+        "--format", choices=tuple(choices), default=default, help=f"default: {default}"
+    )
+
+
+def add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="policy pack config (the JSON `pulumi preview --policy-pack-config` reads): "
+        "levels and properties per rule",
+    )
+
+
+def named_source(args: argparse.Namespace) -> Source | None:
+    """The source PATH... or --stack names; None when neither is given."""
+    paths: list[Path] = args.paths
+    if paths and args.stack:
+        raise NetkitError("give PATH... or --stack NAME, not both")
+    if args.stack:
+        return Source.of_stack(args.stack, args.project_dir)
+    return Source.of_paths(paths) if paths else None
+
+
+def required_source(args: argparse.Namespace, nothing: str) -> Source:
+    """The source PATH... or --stack names; `nothing` is the error when neither is."""
+    source = named_source(args)
+    if source is None:
+        raise NetkitError(nothing)
+    return source
