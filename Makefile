@@ -24,13 +24,15 @@ TOOLCHAIN_BIN := $(shell scripts/toolchain.sh --print-bin 2>/dev/null)
 YAML_HOST_BIN := $(shell scripts/yaml-host.sh --print-bin 2>/dev/null)
 export PATH := $(TOOLCHAIN_BIN):$(YAML_HOST_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help install bytecode system toolchain yaml-host docker stack up preview destroy recover test lint typecheck imports unit e2e bench reference
+.PHONY: help install bytecode system toolchain yaml-host docker hosts hosts-down stack up preview refresh destroy recover test lint typecheck imports unit e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine, manifests rendered to a folder)"
 	@echo "make test     lint, type-check and run the test suite"
 	@echo "make preview  pulumi preview with the policy pack; make destroy removes the stack"
 	@echo "make bench    print the benchmarks"
+	@echo "STACK=lab make up   the same across 3 Docker hosts in network namespaces (root)"
+	@echo "make hosts-down     stop those hosts"
 
 install: $(VENV)/.installed
 
@@ -61,21 +63,39 @@ docker:
 	scripts/docker-engine.sh
 	scripts/docker-image.sh
 
+# A stack whose hosts are `netkit-hosts://hostN` (Pulumi.lab.yaml) needs the engines of
+# scripts/docker-hosts.sh: as many as its highest host number, at least the default 3.
+LOCAL_HOSTS := $(shell grep -o 'netkit-hosts://host[0-9]*' Pulumi.$(STACK).yaml 2>/dev/null | grep -o '[0-9]*$$' | sort -n | tail -1)
+
+hosts:
+	@if [ -n "$(LOCAL_HOSTS)" ]; then scripts/docker-hosts.sh start $$(( $(LOCAL_HOSTS) > 3 ? $(LOCAL_HOSTS) : 3 )); fi
+
+hosts-down:
+	scripts/docker-hosts.sh stop $$(( $(or $(LOCAL_HOSTS),3) > 3 ? $(or $(LOCAL_HOSTS),3) : 3 ))
+
 # The stack on the local backend; the encryption salt in Pulumi.<stack>.yaml matches
 # the documented dev passphrase above.
 stack: install bytecode toolchain
 	@mkdir -p .pulumi-state
 	@pulumi stack select --create $(STACK) >/dev/null
 
-up: docker stack
-	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies
+# On the local hosts, `up` refreshes first: after a host's engine restarts, a container of
+# it may still be stopped (its restart policy usually brings it back), and only a refresh
+# sees that.
+up: docker hosts stack
+	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies $(if $(LOCAL_HOSTS),--refresh)
 	@if [ -d rendered/$(STACK) ]; then $(VENV)/bin/netkit validate rendered/$(STACK); fi
 
-preview: docker stack
+preview: docker hosts stack
 	pulumi preview --stack $(STACK) --policy-pack policies
 
-destroy: stack
+destroy: hosts stack
 	pulumi destroy --stack $(STACK) --yes --skip-preview
+
+# The program runs too (--run-program): it names a host whose engine is down in one line,
+# before the provider reports each of that host's resources.
+refresh: hosts stack
+	pulumi refresh --stack $(STACK) --yes --skip-preview --run-program
 
 # After an interrupted `make up`: import what Docker made, clear the stale lock.
 recover: stack

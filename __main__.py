@@ -2,4 +2,4 @@
 
 from netkit_components.program import deploy
 
-deploy()
+deploy(check_engines=True)

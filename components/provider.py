@@ -77,6 +77,9 @@ class BridgeNetworkArgs(TypedDict):
 
     name: str
     """Docker network name."""
+    host: NotRequired[str]
+    """Name of the Docker host it lives on, as the label netkit.host (the Docker provider
+    passed in `opts` places it). Default: none."""
     subnets: list[Subnet]
     """IPAM config: one IPv4 and optionally one IPv6 subnet."""
     internal: NotRequired[bool]
@@ -143,6 +146,9 @@ class ServiceContainerArgs(TypedDict):
 
     name: str
     """Container name; always resolvable by peers on its networks."""
+    host: NotRequired[str]
+    """Name of the Docker host it runs on, as the label netkit.host (the Docker provider
+    passed in `opts` places it). Default: none."""
     image: NotRequired[str]
     """Image reference. Default: netkit's locally built busybox image."""
     command: NotRequired[list[str]]

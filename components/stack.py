@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pulumi
 import pulumi_docker as docker
 import pulumi_kubernetes as k8s
 
+from netkit import docker_hosts
 from netkit.docker_dns import resolvable_names
 from netkit.intent import stack_props
 from netkit.model import DockerAttachment, DockerContainer
 from netkit.names import connection_id
-from netkit.spec import StackSpec
+from netkit.spec import LOCAL_HOST, StackSpec
 from netkit_components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
 from netkit_components.kubernetes.app_service import AppService
 from netkit_components.kubernetes.calico import CalicoInstall
 from netkit_components.kubernetes.connections import allow
 from netkit_components.kubernetes.ingress_route import IngressRoute
 from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
+
+DEFAULT_DOCKER_URL = "unix:///var/run/docker.sock"
+"""The engine a Docker client talks to when neither the stack nor DOCKER_HOST names one."""
 
 
 def render_directory(spec: StackSpec, stack: str) -> str:
@@ -36,6 +41,14 @@ def docker_dns(spec: StackSpec) -> dict[str, list[str]]:
     )
 
 
+def host_urls(spec: StackSpec) -> dict[str, str]:
+    """Host name -> engine URL as `docker -H` takes it."""
+    if not spec.docker.hosts:
+        local = spec.docker.host or os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_URL
+        return {LOCAL_HOST: local}
+    return {h.name: docker_hosts.engine_url(h.url) for h in spec.docker.hosts}
+
+
 class NetworkStack(pulumi.ComponentResource):
     """Docker networks and containers, Calico, namespaces, services, ingresses, policies.
 
@@ -50,6 +63,10 @@ class NetworkStack(pulumi.ComponentResource):
     """Container -> names it resolves by Docker's embedded DNS."""
     service_dns: dict[str, pulumi.Output[str]]
     """`namespace/service` -> cluster DNS name."""
+    hosts: dict[str, str]
+    """Docker host name -> engine URL (usable as `docker -H`)."""
+    containers: dict[str, dict[str, Any]]
+    """Container -> {host, networks, dns}: where it runs, what it joins, what it resolves."""
 
     def __init__(
         self,
@@ -67,6 +84,8 @@ class NetworkStack(pulumi.ComponentResource):
             {
                 "networks": self.networks,
                 "dns": self.dns,
+                "hosts": self.hosts,
+                "containers": self.containers,
                 "service_dns": self.service_dns,
                 "intent": stack_props(spec),
             }
@@ -75,29 +94,66 @@ class NetworkStack(pulumi.ComponentResource):
     def _child(self, provider: pulumi.ProviderResource | None = None) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=provider)
 
+    def _docker_providers(self, spec: StackSpec) -> dict[str, pulumi.ProviderResource | None]:
+        """One Docker provider per declared host; none (the default provider) for a stack
+        that declares no hosts, so a single-engine stack keeps its URNs."""
+        if not spec.docker.hosts:
+            single = (
+                docker.Provider(f"{self._name}-docker", host=spec.docker.host, opts=self._child())
+                if spec.docker.host
+                else None
+            )
+            return {LOCAL_HOST: single}
+        return {
+            host.name: docker.Provider(
+                f"{self._name}-docker-{host.name}",
+                host=docker_hosts.engine_url(host.url),
+                opts=self._child(),
+            )
+            for host in spec.docker.hosts
+        }
+
     def _docker(self, spec: StackSpec) -> None:
-        provider = (
-            docker.Provider(f"{self._name}-docker", host=spec.docker.host, opts=self._child())
-            if spec.docker.host
-            else None
-        )
+        providers = self._docker_providers(spec)
+        # Host labels only where the stack names its hosts: a single-engine stack's
+        # resources stay as they were.
+        placed = bool(spec.docker.hosts)
         names: dict[str, pulumi.Output[str]] = {}
         self.networks = {}
         for bridge in spec.docker.bridges:
-            net = BridgeNetwork(bridge.name, bridge, opts=self._child(provider))
+            host = spec.docker.host_of(bridge)
+            args = bridge.model_copy(update={"host": host}) if placed else bridge
+            net = BridgeNetwork(bridge.name, args, opts=self._child(providers[host]))
             names[bridge.name], self.networks[bridge.name] = net.network_name, net.network_id
         for overlay in spec.docker.overlays:
-            ovl = OverlayNetwork(overlay.name, overlay, opts=self._child(provider))
+            # Overlays are swarm objects: created on the manager, the first host.
+            host = spec.docker.host_of(overlay)
+            ovl = OverlayNetwork(
+                overlay.name,
+                overlay,
+                opts=self._child(providers[host]),
+                host=host if placed else None,
+            )
             names[overlay.name], self.networks[overlay.name] = ovl.network_name, ovl.network_id
         for container in spec.docker.containers:
+            host = spec.docker.host_of(container)
             ServiceContainer(
                 container.name,
-                container,
+                container.model_copy(update={"host": host}) if placed else container,
                 networks=names,
                 image=spec.docker.image,
-                opts=self._child(provider),
+                opts=self._child(providers[host]),
             )
         self.dns = docker_dns(spec)
+        self.hosts = host_urls(spec)
+        self.containers = {
+            c.name: {
+                "host": spec.docker.host_of(c),
+                "networks": [a.network for a in c.networks],
+                "dns": self.dns[c.name],
+            }
+            for c in spec.docker.containers
+        }
 
     def _kubernetes(self, spec: StackSpec, stack: str) -> None:
         k8s_spec = spec.kubernetes

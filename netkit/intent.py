@@ -48,7 +48,7 @@ def stack_props(spec: StackSpec) -> dict[str, Any]:
         "podCidr": k8s.pod_cidr,
         "serviceCidr": k8s.service_cidr,
         "nodeCidrs": list(k8s.node_cidrs),
-        "dockerHosts": spec.docker.hosts,
+        "dockerHosts": spec.docker.host_count(),
         "dns": {"namespace": k8s.dns.namespace, "podLabels": dict(k8s.dns.pod_labels)},
         "ingressController": {
             "namespace": k8s.ingress_controller.namespace,

@@ -55,9 +55,12 @@ class AddressSpace:
     """Where it was declared: a Pulumi URN or name, or `file#document`."""
     gateway: IPAddress | None = None
     ip_range: IPNetwork | None = None
+    host: str = ""
+    """The Docker host it lives on (a host's network or route), "" when not host-bound."""
 
     def describe(self) -> str:
-        return f"{self.layer} {self.name!r} {self.cidr}"
+        where = f" on host {self.host!r}" if self.host else ""
+        return f"{self.layer} {self.name!r} {self.cidr}{where}"
 
 
 # --------------------------------------------------------------------------- docker
@@ -81,6 +84,8 @@ class DockerNetwork:
     role: str = ""
     """Free-form tier from the spec (e.g. "backend"); rules may key on it."""
     source: str = ""
+    host: str = ""
+    """The Docker host it was created on (an overlay: the manager); "" when unknown."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class DockerContainer:
     networks: tuple[DockerAttachment, ...] = ()
     published: tuple[PublishedPort, ...] = ()
     source: str = ""
+    host: str = ""
+    """The Docker host it runs on; "" when unknown."""
 
 
 # --------------------------------------------------------------------------- calico

@@ -192,7 +192,8 @@ def expected_nesting(a: AddressSpace, b: AddressSpace) -> bool:
     - a Calico IP pool inside (or equal to) the pod CIDR: pools are carved from it;
     - two reserved ranges: outside networks overlapping each other;
     - two host routes or Docker default pools (the host's routing table nests by
-      longest-prefix match; default pools are only candidates).
+      longest-prefix match; default pools are only candidates);
+    - a route of one Docker host and a network of another: two routing tables.
 
     Anything else, even two ranges of one resource (two pools of one Installation, two
     subnets of one Docker network), is a real overlap.
@@ -205,5 +206,7 @@ def expected_nesting(a: AddressSpace, b: AddressSpace) -> bool:
         ):
             return True
     if a.layer is Layer.RESERVED and b.layer is Layer.RESERVED:
+        return True
+    if Layer.HOST_ROUTE in (a.layer, b.layer) and a.host and b.host and a.host != b.host:
         return True
     return a.layer in _OUTSIDE_THE_STACK and b.layer in _OUTSIDE_THE_STACK

@@ -35,6 +35,8 @@ ICC_OPTION = "com.docker.network.bridge.enable_icc"
 ENCRYPTED_OPTION = "encrypted"
 ROLE_LABEL = "netkit.role"
 MULTI_HOST_LABEL = "netkit.multi-host"
+HOST_LABEL = "netkit.host"
+"""On networks and containers: the stack's name of the Docker host they were placed on."""
 NETWORK_TYPE = "docker:index/network:Network"
 CONTAINER_TYPE = "docker:index/container:Container"
 INSTALLATION_TYPE = "kubernetes:operator.tigera.io/v1:Installation"
@@ -52,7 +54,7 @@ READ_PROPERTIES = {
     NETWORK_TYPE: frozenset(
         {"name", "driver", "internal", "ipamConfigs", "options", "labels", "attachable"}
     ),
-    CONTAINER_TYPE: frozenset({"name", "image", "networksAdvanced", "ports"}),
+    CONTAINER_TYPE: frozenset({"name", "image", "networksAdvanced", "ports", "labels"}),
 }
 # Without these a Kubernetes object cannot be placed; the whole object waits for update.
 KUBERNETES_IDENTITY = frozenset(
@@ -180,6 +182,8 @@ class _Builder:
                 ip_range=parse_cidr(ip_range, f"{at}.ipRange", strict=False)
                 if ip_range and not _is_unknown(ip_range)
                 else None,
+                # An overlay spans every host: its range is not one host's.
+                host=labels.get(HOST_LABEL, "") if driver != "overlay" else "",
             )
             subnets.append(space)
         self.spaces.extend(subnets)
@@ -196,6 +200,7 @@ class _Builder:
                 multi_host=_truthy(labels.get(MULTI_HOST_LABEL)),
                 role=labels.get(ROLE_LABEL, ""),
                 source=res.urn or res.name,
+                host=labels.get(HOST_LABEL, ""),
             )
         )
 
@@ -225,6 +230,7 @@ class _Builder:
                 networks=attachments,
                 published=published,
                 source=res.urn or res.name,
+                host=_labels(inputs.get("labels")).get(HOST_LABEL, ""),
             )
         )
 

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from netkit import calico, names
+from netkit import calico, docker_hosts, names
 from netkit.cidr import parse_cidr, parse_ip
 from netkit.documents import read_documents
 from netkit.errors import InvalidStackConfig, InvalidValue, NetkitError
@@ -38,6 +38,9 @@ from netkit.structured import DocumentProblem, load_json
 
 PROJECT = "netkit"
 """The Pulumi project name, and so the namespace of every config key."""
+
+LOCAL_HOST = "local"
+"""Name of the one host of a stack that declares no `docker.hosts`."""
 
 DEFAULT_IMAGE = "netkit/busybox:local"
 """Made locally from Debian's busybox-static (`scripts/docker-image.sh`); never pulled."""
@@ -125,11 +128,36 @@ def _one_subnet_per_family(subnets: list[SubnetSpec]) -> list[SubnetSpec]:
 Subnets = Annotated[list[SubnetSpec], Field(min_length=1), AfterValidator(_one_subnet_per_family)]
 
 
+class HostSpec(Spec):
+    """A Docker engine the stack places networks and containers on."""
+
+    name: K8sName
+    """Host name the stack uses (`host:` of bridges and containers), e.g. "host1"."""
+    url: Annotated[str, AfterValidator(docker_hosts.check_url)]
+    """Engine URL: `unix://`, `tcp://`, `ssh://`, or `netkit-hosts://hostN` for an engine of
+    `scripts/docker-hosts.sh` (resolved to its socket on this machine)."""
+
+
+def _host_list(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise InvalidValue(
+            f"{value!r}: expected a list of hosts with their engine URLs (a bare count is no "
+            "longer read), e.g. [{name: host1, url: 'ssh://deploy@docker1.example.com'}, ...]"
+        )
+    return value
+
+
+HostRef = Annotated[str, AfterValidator(_check(names.dns_label, "host"))]
+"""A `host:` reference: the name of one of `docker.hosts`."""
+
+
 class BridgeSpec(Spec):
     """A user-defined Docker bridge network on one host."""
 
     name: DockerName
     """Docker network name."""
+    host: HostRef | None = None
+    """The host (of `docker.hosts`) the bridge lives on. Default: the first host."""
     subnets: Subnets
     """IPAM config: one IPv4 and optionally one IPv6 subnet."""
     internal: bool = True
@@ -194,6 +222,8 @@ class ContainerSpec(Spec):
 
     name: DockerName
     """Container name; always resolvable by peers on its networks."""
+    host: HostRef | None = None
+    """The host (of `docker.hosts`) the container runs on. Default: the first host."""
     image: str | None = None
     """Image reference. Default: `docker.image`."""
     command: list[str] = Field(default_factory=lambda: ["httpd", "-f", "-p", "8080"])
@@ -207,16 +237,30 @@ class ContainerSpec(Spec):
 class DockerSpec(Spec):
     image: str = DEFAULT_IMAGE
     """Default image for containers. Default: the locally built busybox image."""
-    hosts: Annotated[int, Field(ge=1)] = 1
-    """How many Docker hosts the stack spans; more than one makes multiHost bridges an error."""
+    hosts: Annotated[list[HostSpec], BeforeValidator(_host_list)] = Field(default_factory=list)
+    """The Docker hosts, the first one a swarm manager (overlays are created there). Default:
+    one host, `local`, at `host`; more than one makes multiHost bridges an error."""
     host: str | None = None
-    """Docker host URL. Default: the local engine (DOCKER_HOST or the default socket)."""
+    """Engine URL of the only host when `hosts` is empty. Default: the local engine
+    (DOCKER_HOST or the default socket)."""
     bridges: list[BridgeSpec] = Field(default_factory=list)
     """Bridge networks (one host each)."""
     overlays: list[OverlaySpec] = Field(default_factory=list)
     """Overlay networks (span the swarm's hosts)."""
     containers: list[ContainerSpec] = Field(default_factory=list)
     """Containers attached to the declared networks."""
+
+    def host_names(self) -> list[str]:
+        """The hosts' names in order; `local` when the stack declares none."""
+        return [h.name for h in self.hosts] or [LOCAL_HOST]
+
+    def host_count(self) -> int:
+        return max(1, len(self.hosts))
+
+    def host_of(self, thing: BridgeSpec | ContainerSpec | OverlaySpec) -> str:
+        """Where a bridge or container lives (an overlay: the first host, the manager)."""
+        explicit = None if isinstance(thing, OverlaySpec) else thing.host
+        return explicit or self.host_names()[0]
 
 
 # --------------------------------------------------------------------------- kubernetes
@@ -547,12 +591,14 @@ def _check_docker(spec: StackSpec) -> None:
             )
     _unique([c.name for c in docker.containers], "docker.containers", "container")
     networks = {b.name for b in docker.bridges} | {o.name for o in docker.overlays}
+    _check_hosts(docker)
     for index, bridge in enumerate(docker.bridges):
-        if bridge.multi_host and docker.hosts > 1:
+        if bridge.multi_host and docker.host_count() > 1:
             raise _Problem(
                 f"docker.bridges[{index}].multiHost",
-                f"bridge {bridge.name!r} is meant to carry traffic between {docker.hosts} hosts, "
-                "but a bridge network only spans one host; declare it under docker.overlays",
+                f"bridge {bridge.name!r} is meant to carry traffic between "
+                f"{docker.host_count()} hosts, but a bridge network only spans one host; "
+                "declare it under docker.overlays",
             )
     for index, container in enumerate(docker.containers):
         for n, attachment in enumerate(container.networks):
@@ -647,6 +693,65 @@ def _check_calico(spec: StackSpec) -> None:
         _check_pool(pool, f"kubernetes.calico.ipPools[{p_index}]")
     if len(calico.ip_pools) > 25:
         raise _Problem("kubernetes.calico.ipPools", "Calico supports at most 25 IP pools")
+
+
+def _check_hosts(docker: DockerSpec) -> None:
+    """Hosts named once and declared where used; a container only joins bridges of its own
+    host; no two networks on different hosts share addresses (an overlay reaches every host,
+    and a host routes a shared range to one network only)."""
+    _unique([h.name for h in docker.hosts], "docker.hosts", "host")
+    if docker.hosts and docker.host is not None:
+        raise _Problem(
+            "docker.host",
+            f"{docker.host!r} is the URL of a stack's only engine, and this stack lists "
+            "docker.hosts; give each engine's URL there and remove docker.host",
+        )
+    declared = docker.host_names()
+    placed: list[tuple[str, BridgeSpec | ContainerSpec]] = [
+        *((f"docker.bridges[{i}]", b) for i, b in enumerate(docker.bridges)),
+        *((f"docker.containers[{i}]", c) for i, c in enumerate(docker.containers)),
+    ]
+    for where, thing in placed:
+        if thing.host is not None and thing.host not in declared:
+            raise _Problem(
+                f"{where}.host",
+                f"host {thing.host!r} is not declared; declared: {declared} (docker.hosts)",
+            )
+    bridges = {b.name: docker.host_of(b) for b in docker.bridges}
+    for index, container in enumerate(docker.containers):
+        host = docker.host_of(container)
+        for n, attachment in enumerate(container.networks):
+            bridge_host = bridges.get(attachment.network)
+            if bridge_host is not None and bridge_host != host:
+                raise _Problem(
+                    f"docker.containers[{index}].networks[{n}].network",
+                    f"container {container.name!r} on host {host!r} cannot join bridge "
+                    f"{attachment.network!r} of host {bridge_host!r}: a bridge only connects "
+                    "containers on its own host; use an overlay (docker.overlays)",
+                )
+    if docker.host_count() < 2:
+        return
+    networks: list[tuple[str, str, str, str]] = [
+        (f"docker.bridges[{i}].subnets[{j}].subnet", b.name, docker.host_of(b), s.subnet)
+        for i, b in enumerate(docker.bridges)
+        for j, s in enumerate(b.subnets)
+    ] + [
+        (f"docker.overlays[{i}].subnets[{j}].subnet", o.name, "every host", s.subnet)
+        for i, o in enumerate(docker.overlays)
+        for j, s in enumerate(o.subnets)
+    ]
+    for a_index, (where, name, host, subnet) in enumerate(networks):
+        for _other_where, other, other_host, other_subnet in networks[:a_index]:
+            if host == other_host or not ipaddress.ip_network(subnet).overlaps(
+                ipaddress.ip_network(other_subnet)
+            ):
+                continue
+            raise _Problem(
+                where,
+                f"subnet {subnet!r} of {name!r} ({host}) overlaps {other_subnet!r} of "
+                f"{other!r} ({other_host}); networks on different hosts need ranges of their "
+                "own (`netkit plan` finds free ones)",
+            )
 
 
 def _check_connection_named_once(

@@ -33,6 +33,8 @@ class ResourceRecord:
     parent: str | None
     custom: bool
     inputs: dict[str, Any] = field(default_factory=dict)
+    provider: str | None = None
+    """The explicit provider reference (`<provider URN>::<id>`), None for the default one."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,7 @@ def _build_monitor(records: list[ResourceRecord]) -> Any:
                         parent=request.parent or None,
                         custom=bool(request.custom),
                         inputs=plain_properties(inputs),
+                        provider=request.provider or None,
                     )
                 )
             return response

@@ -75,7 +75,11 @@ class BridgeNetwork(pulumi.ComponentResource):
             ipam_configs=ipam_configs(args.subnets),
             options=options,
             labels=network_labels(
-                args.labels, component="BridgeNetwork", role=args.role, multi_host=args.multi_host
+                args.labels,
+                component="BridgeNetwork",
+                role=args.role,
+                multi_host=args.multi_host,
+                host=args.host,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

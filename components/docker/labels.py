@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import pulumi_docker as docker
 
-from netkit.resources import MULTI_HOST_LABEL, ROLE_LABEL
+from netkit.resources import HOST_LABEL, MULTI_HOST_LABEL, ROLE_LABEL
 
 ROLE = ROLE_LABEL
 MULTI_HOST = MULTI_HOST_LABEL
+HOST = HOST_LABEL
 COMPONENT = "netkit.component"
 
 
 def network_labels(
-    labels: dict[str, str], *, component: str, role: str = "", multi_host: bool = False
+    labels: dict[str, str],
+    *,
+    component: str,
+    role: str = "",
+    multi_host: bool = False,
+    host: str | None = None,
 ) -> list[docker.NetworkLabelArgs]:
     merged = {**labels, COMPONENT: component}
+    if host:
+        merged[HOST] = host
     if role:
         merged[ROLE] = role
     if multi_host:

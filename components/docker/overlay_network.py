@@ -56,8 +56,13 @@ class OverlayNetwork(pulumi.ComponentResource):
     """The IPAM subnets, IPv4 first."""
 
     def __init__(
-        self, name: str, args: OverlayNetworkArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        args: OverlayNetworkArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        host: str | None = None,
     ) -> None:
+        """`host`: the stack's name of the swarm manager it is created on (a label)."""
         super().__init__("netkit:docker:OverlayNetwork", name, None, opts)
         # Docker picks a VXLAN ID when none is given and reports it back as an option,
         # which would make every later preview replace the network; pin it instead.
@@ -73,7 +78,9 @@ class OverlayNetwork(pulumi.ComponentResource):
             ipv6=has_ipv6(args.subnets),
             ipam_configs=ipam_configs(with_gateways(args.subnets)),
             options=options,
-            labels=network_labels(args.labels, component="OverlayNetwork", role=args.role),
+            labels=network_labels(
+                args.labels, component="OverlayNetwork", role=args.role, host=host
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.network_id = network.id

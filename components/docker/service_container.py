@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_docker as docker
 
+from netkit.resources import HOST_LABEL
 from netkit.spec import ContainerSpec
 
 ServiceContainerArgs = ContainerSpec
@@ -35,6 +36,9 @@ class ServiceContainer(pulumi.ComponentResource):
     ) -> None:
         """`networks` maps each declared network name to its (output) Docker name."""
         super().__init__("netkit:docker:ServiceContainer", name, None, opts)
+        labels = {"netkit.component": "ServiceContainer"}
+        if args.host:
+            labels[HOST_LABEL] = args.host
         attachments = [
             docker.ContainerNetworksAdvancedArgs(
                 name=networks[a.network], aliases=sorted(set(a.aliases))
@@ -56,7 +60,10 @@ class ServiceContainer(pulumi.ComponentResource):
             ports=ports,
             restart="unless-stopped",
             must_run=True,
-            labels=[docker.ContainerLabelArgs(label="netkit.component", value="ServiceContainer")],
+            labels=[
+                docker.ContainerLabelArgs(label=key, value=value)
+                for key, value in sorted(labels.items())
+            ],
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.container_id = container.id

@@ -23,13 +23,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from netkit import docker_hosts
 from netkit.errors import NetkitError
 from netkit.host_routes import read_host_routes
 from netkit.model import AddressSpace
 from netkit.overlap import Overlap, expected_nesting, find_overlaps
 from netkit.planner import parse_reserved
+from netkit.spec import load_stack_file, stack_file
 from netkit_cli import options
 
 
@@ -52,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--host-routes",
         action="store_true",
-        help="also check against this host's routes (ip route); routes of networks "
+        help="also check against this host's routes (ip route), or with --stack, against "
+        "each Docker host's (a local host's network namespace); routes of networks "
         "already deployed show up as the same range as their declaration",
     )
     parser.add_argument(
@@ -82,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         notes.extend(model.notes)
     spaces.extend(parse_reserved(text, "--reserved") for text in args.reserved)
     if args.host_routes:
-        spaces.extend(read_host_routes(notes=notes))
+        spaces.extend(_host_routes(args.stack, args.project_dir, notes))
 
     every = find_overlaps(spaces)
     overlaps = [o for o in every if not expected_nesting(o.first, o.second)]
@@ -96,6 +100,18 @@ def run(args: argparse.Namespace) -> int:
             print(overlap.message())
         print(summary(len(spaces), len(overlaps), expected))
     return 1 if overlaps else 0
+
+
+def _host_routes(
+    stack: str | None, project_dir: Path | None, notes: list[str]
+) -> list[AddressSpace]:
+    """This machine's routes; for a stack that names its Docker hosts, each host's own
+    (a local host's network namespace), so an overlap names the host whose routes it hits."""
+    if stack is not None:
+        hosts = load_stack_file(stack_file(project_dir or Path.cwd(), stack)).docker.hosts
+        if hosts:
+            return docker_hosts.host_routes([(h.name, h.url) for h in hosts], notes)
+    return read_host_routes(notes=notes)
 
 
 def summary(spaces: int, overlaps: int, expected: int = 0) -> str:
@@ -116,6 +132,7 @@ def _space_json(space: AddressSpace) -> dict[str, str]:
         "layer": str(space.layer),
         "cidr": str(space.cidr),
         "source": space.source,
+        **({"host": space.host} if space.host else {}),
     }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netkit.cni import ENFORCES_NETWORK_POLICY
-from netkit.resources import NETWORK_TYPE
+from netkit.resources import CONTAINER_TYPE, NETWORK_TYPE
 from netkit_policies.rules.base import (
     Context,
     Level,
@@ -93,15 +93,30 @@ def _check_bridges(context: Context, config: RuleConfig) -> Iterator[Violation]:
             f"({spans}), but a bridge only connects containers on one host; use an overlay "
             "network (docker.overlays), encrypted if the traffic crosses an untrusted network",
         )
+    # A container placed on one host and attached to a bridge of another: the engine has
+    # no such network (or a different one of the same name), never a path to the bridge.
+    bridges = {n.name: n for n in context.model.docker_networks if n.driver != "overlay" and n.host}
+    for container in context.model.docker_containers:
+        for attachment in container.networks:
+            bridge = bridges.get(attachment.network)
+            if bridge is None or not container.host or bridge.host == container.host:
+                continue
+            yield Violation(
+                ResourceRef.container(container),
+                f"container {container.name!r} on host {container.host!r} joins docker bridge "
+                f"{bridge.name!r} of host {bridge.host!r}, but a bridge only connects "
+                "containers on its own host; attach both to an overlay network "
+                "(docker.overlays)",
+            )
 
 
 BRIDGE_ACROSS_HOSTS = Rule(
     name="docker-network-disallow-bridge-across-hosts",
-    description="Checks that no Docker bridge is meant to carry traffic between hosts "
-    "(that takes an overlay).",
+    description="Checks that no Docker bridge is meant to carry traffic between hosts, "
+    "and no container joins a bridge of another host (that takes an overlay).",
     level=Level.MANDATORY,
     check=_check_bridges,
-    watches=(NETWORK_TYPE,),
+    watches=(NETWORK_TYPE, CONTAINER_TYPE),
 )
 
 RULES = (POLICY_ENFORCEMENT, BRIDGE_ACROSS_HOSTS)

@@ -45,7 +45,13 @@ def _inputs(schema: dict[str, Any], token: str) -> dict[str, Any]:
 
 
 # The adapters' inputs say in other words only what differs for them.
-OWN_WORDS = {("ServiceContainer", "image"), ("Attachment", "network")}
+OWN_WORDS = {
+    ("ServiceContainer", "image"),
+    ("Attachment", "network"),
+    # Outside a stack there is no docker.hosts list: the caller's provider places it.
+    ("BridgeNetwork", "host"),
+    ("ServiceContainer", "host"),
+}
 
 
 @pytest.mark.parametrize(

@@ -172,7 +172,9 @@ def test_a_connection_on_a_port_the_service_does_not_serve_is_refused():
 
 def test_a_bridge_meant_for_several_hosts_suggests_an_overlay():
     def mutate(c: dict[str, Any]) -> None:
-        c["netkit:docker"]["hosts"] = 3
+        c["netkit:docker"]["hosts"] = [
+            {"name": f"host{i}", "url": f"ssh://docker{i}.example.com"} for i in (1, 2, 3)
+        ]
         c["netkit:docker"]["bridges"][0]["multiHost"] = True
 
     assert _error(mutate) == (
@@ -393,6 +395,130 @@ def _docker(c: dict[str, Any]) -> Any:
 )
 def test_cross_checks_name_the_key_and_the_fix(mutate, message):
     assert _error(mutate) == f"Pulumi.dev.yaml: {message}"
+
+
+# --------------------------------------------------------------------------- docker hosts
+
+LAB = yaml.safe_load((ROOT / "Pulumi.lab.yaml").read_text())["config"]
+
+
+def _lab_error(mutate: Any) -> str:
+    config = copy.deepcopy(LAB)
+    mutate(config)
+    with pytest.raises(InvalidStackConfig) as caught:
+        parse_stack_config(config, "Pulumi.lab.yaml")
+    return str(caught.value)
+
+
+def test_the_lab_stack_places_each_bridge_and_container_on_a_declared_host():
+    docker = load_stack_file(ROOT / "Pulumi.lab.yaml").docker
+    assert docker.host_names() == ["host1", "host2", "host3"]
+    assert {c.name: docker.host_of(c) for c in docker.containers} == {
+        "netkit-lab-a": "host1",
+        "netkit-lab-a-db": "host1",
+        "netkit-lab-b": "host2",
+        "netkit-lab-c": "host3",
+    }
+    # Overlays live on the manager, the first host.
+    assert [docker.host_of(o) for o in docker.overlays] == ["host1"]
+
+
+def test_a_stack_without_hosts_has_one_host_named_local_that_everything_defaults_to():
+    docker = parse_stack_config(DEV, "Pulumi.dev.yaml").docker
+    assert docker.host_names() == ["local"]
+    assert {docker.host_of(c) for c in docker.containers} == {"local"}
+
+
+def test_the_old_host_count_is_refused_with_the_list_form_to_write():
+    message = _error(lambda c: c["netkit:docker"].update(hosts=3))
+    assert message == (
+        "Pulumi.dev.yaml: netkit:docker.hosts: 3: expected a list of hosts with their engine "
+        "URLs (a bare count is no longer read), e.g. [{name: host1, url: "
+        "'ssh://deploy@docker1.example.com'}, ...]"
+    )
+
+
+def test_a_host_url_must_be_a_docker_engine_url():
+    message = _lab_error(lambda c: c["netkit:docker"]["hosts"][1].update(url="docker2:2375"))
+    assert message.startswith(
+        "Pulumi.lab.yaml: netkit:docker.hosts[1].url: url 'docker2:2375': expected a Docker "
+        "engine URL such as 'unix:///var/run/docker.sock'"
+    )
+
+
+def test_a_single_engine_url_beside_a_host_list_is_refused():
+    message = _lab_error(lambda c: c["netkit:docker"].update(host="unix:///var/run/docker.sock"))
+    assert message == (
+        "Pulumi.lab.yaml: netkit:docker.host: 'unix:///var/run/docker.sock' is the URL of a "
+        "stack's only engine, and this stack lists docker.hosts; give each engine's URL there "
+        "and remove docker.host"
+    )
+
+
+def test_a_host_named_twice_is_refused():
+    message = _lab_error(lambda c: c["netkit:docker"]["hosts"][2].update(name="host1"))
+    assert message == (
+        "Pulumi.lab.yaml: netkit:docker.hosts[2].name: duplicate host 'host1'; names must be unique"
+    )
+
+
+def test_a_container_on_an_undeclared_host_names_the_declared_ones():
+    message = _lab_error(lambda c: c["netkit:docker"]["containers"][2].update(host="host9"))
+    assert message == (
+        "Pulumi.lab.yaml: netkit:docker.containers[2].host: host 'host9' is not declared; "
+        "declared: ['host1', 'host2', 'host3'] (docker.hosts)"
+    )
+
+
+def test_a_container_cannot_join_the_bridge_of_another_host():
+    def mutate(c: dict[str, Any]) -> None:
+        c["netkit:docker"]["containers"][2]["networks"].append({"network": "netkit-lab-a-local"})
+
+    assert _lab_error(mutate) == (
+        "Pulumi.lab.yaml: netkit:docker.containers[2].networks[1].network: container "
+        "'netkit-lab-b' on host 'host2' cannot join bridge 'netkit-lab-a-local' of host "
+        "'host1': a bridge only connects containers on its own host; use an overlay "
+        "(docker.overlays)"
+    )
+
+
+def test_subnets_overlapping_across_hosts_are_refused_before_any_resource():
+    def mutate(c: dict[str, Any]) -> None:
+        c["netkit:docker"]["bridges"].append(
+            {
+                "name": "netkit-lab-c-local",
+                "host": "host3",
+                "subnets": [{"subnet": "10.201.1.128/25"}],
+            }
+        )
+
+    assert _lab_error(mutate) == (
+        "Pulumi.lab.yaml: netkit:docker.bridges[1].subnets[0].subnet: subnet '10.201.1.128/25' "
+        "of 'netkit-lab-c-local' (host3) overlaps '10.201.1.0/24' of 'netkit-lab-a-local' "
+        "(host1); networks on different hosts need ranges of their own (`netkit plan` finds "
+        "free ones)"
+    )
+
+
+def test_an_overlay_overlapping_any_host_s_bridge_is_refused():
+    def mutate(c: dict[str, Any]) -> None:
+        c["netkit:docker"]["bridges"][0]["host"] = "host2"
+        c["netkit:docker"]["bridges"][0]["subnets"] = [{"subnet": "10.201.0.0/16"}]
+        c["netkit:docker"]["containers"][0]["host"] = "host2"
+        c["netkit:docker"]["containers"][1]["host"] = "host2"
+
+    assert "overlaps '10.201.0.0/16' of 'netkit-lab-a-local' (host2)" in _lab_error(mutate)
+
+
+def test_overlaps_on_one_host_are_left_to_the_policy_pack():
+    def mutate(c: dict[str, Any]) -> None:
+        c["netkit:docker"]["bridges"].append(
+            {"name": "netkit-lab-a-more", "host": "host1", "subnets": [{"subnet": "10.201.1.0/25"}]}
+        )
+
+    config = copy.deepcopy(LAB)
+    mutate(config)
+    assert len(parse_stack_config(config, "Pulumi.lab.yaml").docker.bridges) == 2
 
 
 @pytest.mark.parametrize("config", [{}, {"docker:host": "unix:///var/run/docker.sock"}])

@@ -138,7 +138,7 @@ def test_a_synthesized_resource_list_is_checked_like_the_stack(capsys, tmp_path:
         (
             ["--stack", "nope", "--project-dir", str(ROOT)],
             "netkit: error: Pulumi.nope.yaml: no such stack file (Pulumi.dev.yaml, "
-            f"Pulumi.prod.yaml, Pulumi.staging.yaml in {ROOT}); create it, pick another "
+            f"Pulumi.lab.yaml, Pulumi.prod.yaml, Pulumi.staging.yaml in {ROOT}); create it, pick another "
             "--stack, or give the project folder with --project-dir\n",
         ),
     ],

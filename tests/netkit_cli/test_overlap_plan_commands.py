@@ -146,9 +146,7 @@ def test_overlap_reads_manifests_and_address_spaces_files_together(tmp_path, cap
         "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
     )
     spaces = write(tmp_path, "spaces.yaml", SPACES)
-    code, out, err = run(
-        capsys, "overlap", str(cluster), spaces, "--reserved", "x=10.10.1.0/24"
-    )
+    code, out, err = run(capsys, "overlap", str(cluster), spaces, "--reserved", "x=10.10.1.0/24")
     assert code == 1
     assert out == (
         "docker bridge 'backend' 10.10.0.0/16 contains reserved 'corp-vpn' 10.10.8.0/21\n"
@@ -316,3 +314,64 @@ def test_overlap_of_a_stack_reports_what_the_overlap_rule_reports(monkeypatch, c
     )
     [finding] = [f for f in run_rules(model) if f.rule == "docker-network-disallow-subnet-overlap"]
     assert "'corp-vpn' 10.96.0.0/16 is inside service cidr 'services'" in finding.message
+
+
+# `ip -j route show` in a host namespace: its LAN and its docker_gwbridge.
+HOST_NAMESPACE_ROUTES = {
+    "netkit-host1": '[{"dst":"10.199.0.0/24","dev":"eth0"},'
+    '{"dst":"172.17.0.0/16","dev":"docker_gwbridge"}]',
+    "netkit-host2": '[{"dst":"10.199.0.0/24","dev":"eth0"},'
+    '{"dst":"172.18.0.0/16","dev":"docker_gwbridge"}]',
+}
+
+
+@pytest.fixture
+def fake_namespaces(monkeypatch):
+    from netkit import docker_hosts
+
+    monkeypatch.setattr(
+        docker_hosts, "namespace_routes", lambda ns, notes: [HOST_NAMESPACE_ROUTES[ns], "[]"]
+    )
+
+
+LAB_STACK = """\
+config:
+  netkit:docker:
+    hosts:
+      - {name: host1, url: "netkit-hosts://host1"}
+      - {name: host2, url: "netkit-hosts://host2"}
+    overlays:
+      - name: lab-mesh
+        subnets: [{subnet: 172.18.5.0/24}]
+    bridges:
+      - name: lab-local
+        host: host1
+        subnets: [{subnet: 10.199.0.128/25}]
+    containers:
+      - name: lab-a
+        host: host1
+        networks: [{network: lab-local}, {network: lab-mesh}]
+"""
+
+
+def test_overlap_with_host_routes_names_the_host_whose_routes_a_network_hits(
+    fake_namespaces, tmp_path, capsys
+):
+    root = Path(__file__).parents[2]
+    (tmp_path / "Pulumi.yaml").write_text((root / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").write_text((root / "__main__.py").read_text())
+    (tmp_path / "Pulumi.lab.yaml").write_text(LAB_STACK)
+
+    code = cli.main(["overlap", "--stack", "lab", "--host-routes", "--project-dir", str(tmp_path)])
+    out = capsys.readouterr().out.splitlines()
+
+    assert code == 1
+    # The bridge is host1's: host1's LAN route counts, host2's does not (another table).
+    # The overlay reaches every host: it hits host2's docker_gwbridge, not host1's.
+    assert out == [
+        "docker bridge 'lab-local' 10.199.0.128/25 on host 'host1' is inside host route "
+        "'eth0' 10.199.0.0/24 on host 'host1'",
+        "docker overlay 'lab-mesh' 172.18.5.0/24 is inside host route 'docker_gwbridge' "
+        "172.18.0.0/16 on host 'host2'",
+        "8 address spaces, 2 overlaps (2 expected by design, not counted)",
+    ]

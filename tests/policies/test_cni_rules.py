@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from netkit.resources import Resource, model_from_resources
@@ -155,6 +156,50 @@ def test_an_overlay_meant_to_span_hosts_is_what_the_rule_asks_for():
     model = dev_model(overlay_multi_host)
     assert [n.multi_host for n in model.docker_networks if n.driver == "overlay"] == [True]
     assert messages(BRIDGES, model) == []
+
+
+def _lab_resources(edit: Any = None) -> list[Resource]:
+    from netkit_cli.synth import synthesize
+    from tests.policies.conftest import ROOT
+
+    resources = []
+    for record in synthesize("lab", ROOT):
+        inputs = copy.deepcopy(record.inputs)
+        if edit is not None:
+            edit(record.name, inputs)
+        resources.append(Resource(record.type, record.name, record.urn, inputs))
+    return resources
+
+
+def test_the_lab_stack_keeps_every_container_on_its_own_host_s_bridges():
+    assert messages(BRIDGES, model_from_resources(_lab_resources())) == []
+
+
+def test_a_container_joining_a_bridge_of_another_host_is_refused_naming_both_hosts():
+    # What the stack spec refuses, built past it (a program of its own, a resource list).
+    def edit(name: str, inputs: dict[str, Any]) -> None:
+        if name == "netkit-lab-b-container":
+            inputs["networksAdvanced"].append({"name": "netkit-lab-a-local", "aliases": []})
+
+    [finding] = findings(BRIDGES, model_from_resources(_lab_resources(edit)))
+
+    assert finding.resource.describe() == "DockerContainer netkit-lab-b"
+    assert finding.message == (
+        "container 'netkit-lab-b' on host 'host2' joins docker bridge 'netkit-lab-a-local' of "
+        "host 'host1', but a bridge only connects containers on its own host; attach both to an "
+        "overlay network (docker.overlays)"
+    )
+
+
+def test_a_container_of_unknown_host_is_not_judged():
+    def edit(name: str, inputs: dict[str, Any]) -> None:
+        if name == "netkit-lab-b-container":
+            inputs["networksAdvanced"].append({"name": "netkit-lab-a-local", "aliases": []})
+            inputs["labels"] = [
+                label for label in inputs["labels"] if label["label"] != "netkit.host"
+            ]
+
+    assert messages(BRIDGES, model_from_resources(_lab_resources(edit))) == []
 
 
 def _installation_pool(pool: dict[str, object]) -> Resource:

@@ -228,3 +228,32 @@ def test_a_gateway_or_ip_range_outside_the_subnet_is_named_with_an_address_insid
         "docker bridge 'netkit-dev-backend' has ipRange 10.210.8.0/25 outside its subnet "
         "10.210.2.0/24; use a range inside it",
     ]
+
+
+def test_an_overlap_between_two_hosts_names_each_network_s_host():
+    from netkit.resources import Resource
+
+    def on_host1(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        if name == "netkit-dev-backend-network":
+            inputs["labels"].append({"label": "netkit.host", "value": "host1"})
+        return inputs
+
+    far = Resource(
+        "docker:index/network:Network",
+        "far-network",
+        "urn:far",
+        {
+            "name": "far",
+            "driver": "bridge",
+            "ipamConfigs": [{"subnet": "10.210.2.128/25"}],
+            "labels": [{"label": "netkit.host", "value": "host3"}],
+        },
+    )
+
+    [message] = [m for m in messages(OVERLAP, dev_model(on_host1, extra=[far])) if "'far'" in m]
+    assert message == (
+        "docker bridge 'netkit-dev-backend' 10.210.2.0/24 on host 'host1' contains docker bridge "
+        "'far' 10.210.2.128/25 on host 'host3': the shared addresses 10.210.2.128/25 would route "
+        "to only one of them; move docker bridge 'netkit-dev-backend' 10.210.2.0/24 on host "
+        "'host1' to a free range such as 10.210.4.0/24 (`netkit plan` finds one)"
+    )
