@@ -407,15 +407,15 @@ def test_a_killed_up_and_a_database_outage_during_an_up_are_recovered(
 
     # 1. SIGKILL: the lock row and pending creates stay behind.
     log = tmp_path / "killed.log"
-    with network_events() as events:
+    with create_events() as events:
         up = pg_project.popen(*up_args(stack), log=log)
-        network_created(events, stack.prefix, up, log)
+        created(events, stack.prefix, up, log)  # the first network
         killed = kill_session(up.pid)
     assert up.wait() == -9 and len(killed) > 1
-    created = settled(lambda: networks_named(stack.prefix))
+    made = settled(lambda: networks_named(stack.prefix))
     state = pg_project.export(stack)
     recorded = {r["inputs"]["name"] for r in state.get("resources", []) if r["type"] == NETWORK}
-    assert set(created) - recorded, f"the kill came too late to test anything: {created}"
+    assert set(made) - recorded, f"the kill came too late to test anything: {made}"
     assert state.get("pending_operations"), "no pending operations in the checkpoint"
     assert len(postgres.blobs(LOCKS)) == 1  # the killed update's lock stays
     locked = pg_project.up(stack)
@@ -428,9 +428,12 @@ def test_a_killed_up_and_a_database_outage_during_an_up_are_recovered(
     # 2. The database gone for longer than the CLI retries a checkpoint write (ten
     #    tries, 1 s apart and growing by 1.2: about 32 s): the up fails on it.
     log = tmp_path / "outage.log"
-    with network_events() as events:
+    # (The daemon may have finished every network the killed up asked for: then the
+    # first container is the sign that this up is creating.)
+    existing = set(made) | set(containers_named(stack.prefix))
+    with create_events() as events:
         up = pg_project.popen(*up_args(stack), log=log)
-        network_created(events, stack.prefix, up, log, skip=set(created))
+        created(events, stack.prefix, up, log, skip=existing)
         postgres.stop("immediate")
         time.sleep(OUTAGE)
         postgres.start()
@@ -450,8 +453,8 @@ def test_a_killed_up_and_a_database_outage_during_an_up_are_recovered(
     assert up.wait(timeout=300) == 0, log.read_text()
 
     networks = networks_named(stack.prefix)
-    kept = {name: networks[name] for name in created}
-    assert kept == created, "networks made before the kill were replaced, not kept"
+    kept = {name: networks[name] for name in made}
+    assert kept == made, "networks made before the kill were replaced, not kept"
     whole(pg_project, stack)
     destroyed = pg_project.pulumi("destroy", "--stack", stack.name, "--yes", "--skip-preview")
     assert destroyed.returncode == 0, destroyed.stdout
@@ -471,11 +474,12 @@ def up_args(stack: Stack) -> list[str]:
 
 
 @contextmanager
-def network_events() -> Iterator[subprocess.Popen[str]]:
-    """Docker's events for networks being created (their names), from now on."""
+def create_events() -> Iterator[subprocess.Popen[str]]:
+    """Docker's events for networks and containers being created (their names), from now
+    on. An `up` creates the networks first, then the containers."""
     with subprocess.Popen(
-        ["docker", "events", "--filter", "type=network", "--filter", "event=create",
-         "--format", "{{.Actor.Attributes.name}}"],
+        ["docker", "events", "--filter", "type=network", "--filter", "type=container",
+         "--filter", "event=create", "--format", "{{.Actor.Attributes.name}}"],
         stdout=subprocess.PIPE, text=True,
     ) as events:  # fmt: skip
         try:
@@ -484,22 +488,23 @@ def network_events() -> Iterator[subprocess.Popen[str]]:
             events.kill()
 
 
-def network_created(
+def created(
     events: subprocess.Popen[str],
     prefix: str,
     up: subprocess.Popen[bytes],
     log: Path,
     skip: set[str] | None = None,
 ) -> str:
-    """Wait for Docker's event about a network named `prefix*` (and not in `skip`)."""
+    """Wait for Docker's event about a network or container named `prefix*` (and not in
+    `skip`)."""
     assert events.stdout is not None
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if up.poll() is not None:
-            pytest.fail(f"pulumi up ended before a network was created:\n{log.read_text()}")
+            pytest.fail(f"pulumi up ended before it created anything:\n{log.read_text()}")
         ready, _, _ = select.select([events.stdout], [], [], 0.05)
         if ready:
             name = events.stdout.readline().strip()
             if name.startswith(prefix) and name not in (skip or set()):
                 return name
-    pytest.fail(f"no new {prefix}* network within 180 s:\n{log.read_text()}")
+    pytest.fail(f"nothing new named {prefix}* within 180 s:\n{log.read_text()}")
