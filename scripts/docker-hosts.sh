@@ -163,12 +163,20 @@ swarm_up() {
   fi
   # A worker counts as joined only if the manager lists it Ready; one that joined an older
   # swarm (the manager was re-initialised) leaves it and joins the current one.
-  local id
-  id="$(dk "$k" info --format '{{.Swarm.NodeID}}' 2>/dev/null || true)"
-  if [ "$st" = active ] && [ -n "$id" ] &&
-     dk 1 node inspect "$id" --format '{{.Status.State}}' 2>/dev/null | grep -q ready; then
-    return 0
-  fi
+  # A worker whose engine has just restarted is `pending` until it reaches the manager
+  # again: give it that time. Leaving and joining anew would drop the overlay's attachment
+  # from the containers it already runs ("network ... not found" when they start).
+  local id _
+  for _ in $(seq 1 30); do
+    id="$(dk "$k" info --format '{{.Swarm.NodeID}}' 2>/dev/null || true)"
+    if [ "$st" = active ] && [ -n "$id" ] &&
+       dk 1 node inspect "$id" --format '{{.Status.State}}' 2>/dev/null | grep -q ready; then
+      return 0
+    fi
+    [ "$st" = pending ] || [ "$st" = active ] || break
+    sleep 1
+    st="$(swarm_state "$k")"
+  done
   [ "$st" = inactive ] || dk "$k" swarm leave --force >/dev/null 2>&1 || true
   token="$(dk 1 swarm join-token -q worker)"
   dk "$k" swarm join --token "$token" --advertise-addr "$(addr_of "$k")" \
