@@ -2,14 +2,17 @@
 
 The objects come back as the API server serves them (JSON, camelCase), which is what the
 manifest reader reads from files, so a live cluster, a folder of manifests and a
-`kubectl get -o json` dump all go through `netkit.manifests.model_from_objects`.
+`kubectl get -o json` dump all go through `netkit.manifests.model_from_objects`. The
+reading is split in two: `ClusterApi` lists one kind (the official client in
+`connect`, a fake in unit tests) and `cluster_objects` maps what it lists to the reader's
+(source, object) pairs.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
 
 from netkit.errors import NetkitError
 from netkit.manifests import model_from_objects
@@ -37,6 +40,19 @@ class ClusterUnreachable(NetkitError):
     """The kubeconfig cannot be loaded or its API server does not answer."""
 
 
+class ClusterApi(Protocol):
+    """Lists the objects of one kind in every namespace, as the API server serves them."""
+
+    @property
+    def server(self) -> str:
+        """The API server's URL, which names every object's source."""
+        ...
+
+    def list_kind(self, kind: str) -> list[Mapping[str, Any]]:
+        """The items of `kind` (a `LISTED` kind); raises ClusterUnreachable."""
+        ...
+
+
 def _api_client(kubeconfig: str | None, context: str | None) -> Any:
     from kubernetes import config
     from kubernetes.config.config_exception import ConfigException
@@ -50,48 +66,67 @@ def _api_client(kubeconfig: str | None, context: str | None) -> Any:
         raise ClusterUnreachable(f"{kubeconfig}: cannot be read: {error.strerror}") from None
 
 
-def _listers(client: Any) -> dict[str, Callable[..., Any]]:
-    from kubernetes import client as k8s
+class OfficialApi:
+    """`ClusterApi` through the official `kubernetes` client and a kubeconfig."""
 
-    core = k8s.CoreV1Api(client)
-    apps = k8s.AppsV1Api(client)
-    networking = k8s.NetworkingV1Api(client)
-    return {
-        "Namespace": core.list_namespace,
-        "Deployment": apps.list_deployment_for_all_namespaces,
-        "ReplicaSet": apps.list_replica_set_for_all_namespaces,
-        "StatefulSet": apps.list_stateful_set_for_all_namespaces,
-        "DaemonSet": apps.list_daemon_set_for_all_namespaces,
-        "Pod": core.list_pod_for_all_namespaces,
-        "Service": core.list_service_for_all_namespaces,
-        "NetworkPolicy": networking.list_network_policy_for_all_namespaces,
-        "Ingress": networking.list_ingress_for_all_namespaces,
-    }
+    def __init__(
+        self, kubeconfig: str | None = None, context: str | None = None, *, timeout: float = 20
+    ) -> None:
+        from kubernetes import client as k8s
 
+        client = _api_client(kubeconfig, context)
+        self._server: str = client.configuration.host
+        self._timeout = timeout
+        core = k8s.CoreV1Api(client)
+        apps = k8s.AppsV1Api(client)
+        networking = k8s.NetworkingV1Api(client)
+        self._listers: dict[str, Callable[..., Any]] = {
+            "Namespace": core.list_namespace,
+            "Deployment": apps.list_deployment_for_all_namespaces,
+            "ReplicaSet": apps.list_replica_set_for_all_namespaces,
+            "StatefulSet": apps.list_stateful_set_for_all_namespaces,
+            "DaemonSet": apps.list_daemon_set_for_all_namespaces,
+            "Pod": core.list_pod_for_all_namespaces,
+            "Service": core.list_service_for_all_namespaces,
+            "NetworkPolicy": networking.list_network_policy_for_all_namespaces,
+            "Ingress": networking.list_ingress_for_all_namespaces,
+        }
 
-def cluster_objects(
-    kubeconfig: str | None = None, context: str | None = None, *, timeout: float = 20
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(source, object) for every object the model reads, as the API server serves it."""
-    import urllib3.exceptions
-    from kubernetes.client.exceptions import ApiException
+    @property
+    def server(self) -> str:
+        return self._server
 
-    client = _api_client(kubeconfig, context)
-    server = client.configuration.host
-    listers = _listers(client)
-    for api_version, kind in LISTED:
+    def list_kind(self, kind: str) -> list[Mapping[str, Any]]:
+        import urllib3.exceptions
+        from kubernetes.client.exceptions import ApiException
+
         try:
-            response = listers[kind](_preload_content=False, _request_timeout=timeout)
+            # Raw JSON, not the client's models: the manifest reader reads camelCase.
+            response = self._listers[kind](_preload_content=False, _request_timeout=self._timeout)
         except ApiException as error:
             raise ClusterUnreachable(
-                f"{server}: listing {kind}s was refused ({error.status} {error.reason}); "
+                f"{self._server}: listing {kind}s was refused ({error.status} {error.reason}); "
                 "the kubeconfig's user needs to list them in every namespace"
             ) from None
         except urllib3.exceptions.HTTPError as error:
             raise ClusterUnreachable(
-                f"{server}: no answer ({type(error).__name__}); is the cluster running?"
+                f"{self._server}: no answer ({type(error).__name__}); is the cluster running?"
             ) from None
-        for item in json.loads(response.data)["items"]:
+        items: list[Mapping[str, Any]] = json.loads(response.data)["items"]
+        return items
+
+
+def connect(kubeconfig: str | None = None, context: str | None = None) -> ClusterApi:
+    """The cluster a kubeconfig (default: KUBECONFIG, ~/.kube/config) and context name."""
+    return OfficialApi(kubeconfig, context)
+
+
+def cluster_objects(api: ClusterApi) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(source, object) for every object the model reads, as the API server serves it,
+    with the `apiVersion` and `kind` a list's items leave out, and without finished pods."""
+    for api_version, kind in LISTED:
+        for listed in api.list_kind(kind):
+            item = dict(listed)
             if kind == "Pod" and item.get("status", {}).get("phase") not in POD_PHASES:
                 continue
             item.setdefault("apiVersion", api_version)
@@ -102,12 +137,12 @@ def cluster_objects(
                 if meta.get("namespace")
                 else meta.get("name")
             )
-            yield f"{server}: {kind} {name}", item
+            yield f"{api.server}: {kind} {name}", item
 
 
-def load_cluster(kubeconfig: str | None = None, context: str | None = None) -> NetworkModel:
+def load_cluster(api: ClusterApi) -> NetworkModel:
     """The network model of a running cluster."""
-    return model_from_objects(cluster_objects(kubeconfig, context))
+    return model_from_objects(cluster_objects(api))
 
 
 def pod_exec(kubeconfig: str | None = None, context: str | None = None) -> Callable[..., int]:

@@ -1,8 +1,9 @@
 """The options several commands share, defined once, and the loader that reads them.
 
 `--stack` and `--project-dir` name a stack; PATH arguments name manifests, resource lists
-or address-spaces files; both become a `netkit.sources.Source`, read by `LOADER`, to which
-this layer hands the stack synthesis (it runs the program, which `netkit` must not import).
+or address-spaces files; `--kubeconfig` and `--context` name a running cluster. Each
+becomes a `netkit.sources.Source`, read by `LOADER`, to which this layer hands the stack
+synthesis (it runs the program, which `netkit` must not import).
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def add_project_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def add_cluster(parser: argparse.ArgumentParser) -> None:
-    """`--kubeconfig FILE` and `--context NAME`: which running cluster to read."""
+    """`--kubeconfig FILE` and `--context NAME`: which running cluster to read. Either one
+    names the cluster; the other keeps its default."""
     parser.add_argument(
         "--kubeconfig", metavar="FILE", help="default: KUBECONFIG, then ~/.kube/config"
     )
@@ -78,17 +80,27 @@ def add_config(parser: argparse.ArgumentParser) -> None:
 
 
 def named_source(args: argparse.Namespace) -> Source | None:
-    """The source PATH... or --stack names; None when neither is given."""
+    """The source PATH..., --stack or --kubeconfig/--context names; None when none is."""
     paths: list[Path] = args.paths
     if paths and args.stack:
         raise NetkitError("give PATH... or --stack NAME, not both")
+    # Commands without the cluster options (synth, diff) have no such attributes.
+    kubeconfig: str | None = getattr(args, "kubeconfig", None)
+    context: str | None = getattr(args, "context", None)
+    if kubeconfig is not None or context is not None:
+        if paths or args.stack:
+            given = "PATH..." if paths else "--stack NAME"
+            raise NetkitError(
+                f"give {given} or --kubeconfig FILE/--context NAME (a running cluster), not both"
+            )
+        return Source.of_cluster(context or "", kubeconfig or "")
     if args.stack:
         return Source.of_stack(args.stack, args.project_dir)
     return Source.of_paths(paths) if paths else None
 
 
 def required_source(args: argparse.Namespace, nothing: str) -> Source:
-    """The source PATH... or --stack names; `nothing` is the error when neither is."""
+    """The source the options name; `nothing` is the error when none is."""
     source = named_source(args)
     if source is None:
         raise NetkitError(nothing)

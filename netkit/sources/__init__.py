@@ -2,8 +2,8 @@
 
 Every front door goes through here: paths (manifest files and folders, resource lists as
 `netkit synth --format json` prints them, address-spaces files), a stack (its program run
-offline) and, later, a live cluster. A `Source` says which; a `Loader` dispatches on its
-kind. The stack's synthesis runs the program, which lives above this package, so the
+offline) and a running cluster (a kubeconfig and context, read by `netkit.live`). A
+`Source` says which; a `Loader` dispatches on its kind. The stack's synthesis runs the program, which lives above this package, so the
 command line hands it in (`Loader(stack_model=...)`) and `netkit` imports nothing above it.
 """
 

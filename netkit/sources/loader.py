@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from netkit import live
 from netkit.errors import NetkitError
 from netkit.model import NetworkModel
 from netkit.sources.paths import load_paths
@@ -14,6 +15,9 @@ from netkit.sources.source import Source, SourceKind
 StackModel = Callable[[str, Path | None], NetworkModel]
 """`(stack, project_dir) -> model`: the stack's program run offline."""
 
+ClusterConnect = Callable[[str | None, str | None], live.ClusterApi]
+"""`(kubeconfig, context) -> api`: the running cluster they name (`netkit.live.connect`)."""
+
 
 @dataclass(frozen=True)
 class Loader:
@@ -21,6 +25,8 @@ class Loader:
     owns the program (the command line), so this package never imports it."""
 
     stack_model: StackModel | None = None
+    cluster_api: ClusterConnect = live.connect
+    """How a live cluster is reached: the official client; a fake in unit tests."""
 
     def load(self, source: Source, *, address_spaces: bool = False) -> NetworkModel:
         """The model of `source`. `address_spaces`: also read address-spaces files among
@@ -34,8 +40,5 @@ class Loader:
                     "model was given to the loader); give manifests or a resource list instead"
                 )
             return self.stack_model(source.stack, source.project_dir)
-        raise NetkitError(
-            f"{source.describe()}: reading a live cluster is not supported yet; save its "
-            "objects (kubectl get ns,pods,deploy,svc,ingress,netpol -A -o yaml > cluster.yaml) "
-            "and give the file"
-        )
+        api = self.cluster_api(source.kubeconfig or None, source.context or None)
+        return live.load_cluster(api)

@@ -17,7 +17,7 @@ class SourceKind(StrEnum):
     STACK = "stack"
     """A stack of this project: its program run offline with `Pulumi.<stack>.yaml`."""
     CLUSTER = "cluster"
-    """A live cluster through a kubeconfig context (not read yet: the loader says so)."""
+    """A running cluster, read through a kubeconfig and one of its contexts."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Source:
     """Folder holding Pulumi.yaml and the stack files. Default: the current folder."""
     context: str = ""
     """Kubeconfig context of a live cluster. Default: the kubeconfig's current one."""
+    kubeconfig: str = ""
+    """Kubeconfig file of a live cluster. Default: KUBECONFIG, then ~/.kube/config."""
 
     @classmethod
     def of_paths(cls, paths: Sequence[Path]) -> Source:
@@ -41,8 +43,8 @@ class Source:
         return cls(SourceKind.STACK, stack=stack, project_dir=project_dir)
 
     @classmethod
-    def of_cluster(cls, context: str = "") -> Source:
-        return cls(SourceKind.CLUSTER, context=context)
+    def of_cluster(cls, context: str = "", kubeconfig: str = "") -> Source:
+        return cls(SourceKind.CLUSTER, context=context, kubeconfig=kubeconfig)
 
     @classmethod
     def parse(cls, text: str, project_dir: Path | None = None) -> Source:
@@ -52,9 +54,11 @@ class Source:
         return cls.of_paths([Path(text)])
 
     def describe(self) -> str:
-        """`stack dev`, `cluster kind-dev`, or the paths joined by commas."""
+        """`stack dev`, `cluster kind-dev`, `cluster (current context) of FILE`, or the
+        paths joined by commas."""
         if self.kind is SourceKind.STACK:
             return f"stack {self.stack}"
         if self.kind is SourceKind.CLUSTER:
-            return f"cluster {self.context or '(current context)'}"
+            where = f" of {self.kubeconfig}" if self.kubeconfig else ""
+            return f"cluster {self.context or '(current context)'}{where}"
         return ", ".join(str(path) for path in self.paths)

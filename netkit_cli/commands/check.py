@@ -3,6 +3,7 @@
     netkit check --stack dev                      # our program under mocks -> model -> rules
     netkit check rendered/dev/ legacy.yaml        # Kubernetes manifests (files or folders)
     netkit check synth.json                       # a resource list (`netkit synth --format json`)
+    netkit check --context staging                # a running cluster (kubeconfig context)
     netkit check --stack prod --config policy-config.json --format json
 
 Each violation prints on one line: level, rule, resource (kind, namespace/name) and
@@ -39,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "`netkit synth --format json` prints it",
     )
     options.add_stack(parser)
+    options.add_cluster(parser)
     options.add_config(parser)
     options.add_format(parser, ("txt", "json"), "txt")
     parser.set_defaults(handler=run)
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from netkit_policies.registry import PackConfig, run_rules
 
     source = options.required_source(
-        args, "nothing to check: give --stack NAME or PATH... (manifests)"
+        args, "nothing to check: give --stack NAME, PATH... (manifests) or --kubeconfig FILE"
     )
     config = PackConfig.load(args.config) if args.config else PackConfig()
     model = options.LOADER.load(source)

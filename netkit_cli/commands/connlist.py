@@ -4,6 +4,7 @@
     netkit connlist manifests/ --format md -o conns.md
     netkit connlist manifests/ --explain             # name the policy rules behind each line
     netkit connlist --stack dev --format svg -o dev.svg
+    netkit connlist --kubeconfig ~/.kube/config      # a running cluster, as it is now
 
 Each line is `SRC => DST : CONNECTIONS`; sources and destinations are workloads
 (`namespace/name[Kind]`), external address ranges (`FIRST-LAST[External]`) and the
@@ -34,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     options.add_paths(parser, "Kubernetes manifests: files or folders (read recursively)")
     options.add_stack(parser, "analyze the stack's model (its program run offline)")
+    options.add_cluster(parser)
     options.add_format(parser, FORMATS, "txt")
     parser.add_argument(
         "--explain",
@@ -58,7 +60,8 @@ def write_output(text: str, output: Path | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     source = options.required_source(
-        args, "nothing to analyze: give manifest files or folders, or --stack NAME"
+        args,
+        "nothing to analyze: give manifest files or folders, --stack NAME or --kubeconfig FILE",
     )
     model = options.LOADER.load(source)
     for note in model.notes:

@@ -3,6 +3,7 @@
     netkit overlap spaces.yaml --reserved corp-vpn=10.8.0.0/16 --host-routes
     netkit overlap --stack dev --format json
     netkit overlap rendered/dev/            # Kubernetes manifests
+    netkit overlap --kubeconfig FILE        # a running cluster's objects
 
 An address-spaces file (`netkit.sources.address_spaces`) is YAML or JSON:
 
@@ -52,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Kubernetes manifests (a file or a folder), or a resource list",
     )
     options.add_stack(parser)
+    options.add_cluster(parser)
     parser.add_argument(
         "--host-routes",
         action="store_true",
@@ -76,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     source = options.named_source(args)
     if source is None and not (args.reserved or args.host_routes):
         raise NetkitError(
-            "nothing to check: give PATH..., --stack NAME, --reserved NAME=CIDR or --host-routes"
+            "nothing to check: give PATH..., --stack NAME, --kubeconfig FILE, "
+            "--reserved NAME=CIDR or --host-routes"
         )
     spaces: list[AddressSpace] = []
     notes: list[str] = []

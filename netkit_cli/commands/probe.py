@@ -46,10 +46,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from netkit import probe
-    from netkit.live import cluster_objects, pod_exec
+    from netkit.live import cluster_objects, connect, pod_exec
     from netkit.manifests import model_from_objects
 
-    objects = list(cluster_objects(args.kubeconfig, args.context))
+    # The pods themselves, not only the model: the probes run from inside them.
+    objects = list(cluster_objects(connect(args.kubeconfig, args.context)))
     model = model_from_objects(objects)
     try:
         probes = probe.plan(

@@ -15,6 +15,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import yaml
@@ -119,6 +120,74 @@ def test_netkit_probe_agrees_with_the_enforcer_on_the_stack(applied: Api):
     # destination's one port; the declared connections allowed, the rest denied.
     assert probe.returncode == 0, probe.stdout + probe.stderr
     assert probe.stdout.splitlines() == ["8/8 probes agree"]
+
+
+# ------------------------------------------------------- the cluster as a source of the model
+
+
+def _netkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPO / ".venv" / "bin" / "netkit"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _both(
+    project: Project, stack: Stack, *command: str, live_options: tuple[str, ...] = ()
+) -> tuple[list[str], list[str]]:
+    """`netkit COMMAND` on the running cluster and on the stack's rendered model: the
+    lines of each that name the stack's namespaces (the cluster holds other tests'
+    namespaces and its own `default/kubernetes` Service too)."""
+    live = _netkit(*command, "--kubeconfig", str(kubeconfig_path()), *live_options)
+    model = _netkit(*command, "--stack", stack.name, "--project-dir", str(project.root))
+    # The exit statuses may differ: other namespaces of the cluster have findings of their own.
+    assert live.returncode in (0, 1), live.stderr
+    assert model.returncode in (0, 1), model.stderr
+    ours = f"{NAME}-shop-"
+    return (
+        [line for line in live.stdout.splitlines() if ours in line],
+        [line for line in model.stdout.splitlines() if ours in line],
+    )
+
+
+def test_connlist_of_the_cluster_is_the_stack_s_connlist(
+    applied: Api, project: Project, k8s_stack: Stack
+):
+    live, model = _both(project, k8s_stack, "connlist")
+    # The stack's model also holds the ingress controller its intent names, which this
+    # cluster does not run: the one line the cluster cannot show.
+    controller = "{ingress-controller} => "
+    assert live == [line for line in model if not line.startswith(controller)]
+    assert [line for line in model if line.startswith(controller)] == [
+        f"{controller}{NAME}-shop-web/web[Deployment] : TCP 8080"
+    ]
+    assert f"{NAME}-shop-web/web[Deployment] => {NAME}-shop-api/api[Deployment] : TCP 8080" in live
+
+
+def test_check_of_the_cluster_finds_what_the_stack_s_check_finds_on_its_objects(
+    applied: Api, project: Project, k8s_stack: Stack, tmp_path: Path
+):
+    # The enforcer runs outside the cluster's objects (kube-router on each node), so the
+    # cluster cannot show it; the pack's config says which, as the stack's clusterCni does.
+    config = tmp_path / "pack.json"
+    config.write_text(
+        json.dumps({"k8s-cni-require-policy-enforcement": {"clusterCni": "kube-router"}})
+    )
+    live, model = _both(project, k8s_stack, "check", live_options=("--config", str(config)))
+    assert live == model
+
+
+def test_overlap_of_the_cluster_agrees_with_the_stack(
+    applied: Api, project: Project, k8s_stack: Stack
+):
+    # Neither finds an overlap. The cluster's objects carry no address range of their own
+    # (its Service and pod ranges are flags of its servers), so only the stack lists any.
+    live, model = _both(project, k8s_stack, "overlap")
+    assert live == model == []
+    live_summary = _netkit("overlap", "--kubeconfig", str(kubeconfig_path())).stdout
+    assert live_summary.splitlines()[-1].endswith(" 0 overlaps")
 
 
 def test_a_second_up_changes_nothing(applied: Api, project: Project, k8s_stack: Stack):

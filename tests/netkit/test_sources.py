@@ -1,4 +1,4 @@
-"""One loader turns what a command names into a model: paths, a stack, later a cluster."""
+"""One loader turns what a command names into a model: paths, a stack, a running cluster."""
 
 from __future__ import annotations
 
@@ -35,9 +35,7 @@ def test_stack_colon_names_a_stack_and_anything_else_a_path(tmp_path):
     assert Source.parse("stack:prod", tmp_path) == Source(
         SourceKind.STACK, stack="prod", project_dir=tmp_path
     )
-    assert Source.parse("manifests/v1") == Source(
-        SourceKind.PATHS, paths=(Path("manifests/v1"),)
-    )
+    assert Source.parse("manifests/v1") == Source(SourceKind.PATHS, paths=(Path("manifests/v1"),))
     assert Source.of_stack("dev").describe() == "stack dev"
     assert Source.of_paths([Path("a"), Path("b.yaml")]).describe() == "a, b.yaml"
 
@@ -59,11 +57,21 @@ def test_a_stack_without_a_synthesis_is_a_clear_error():
         Loader().load(Source.of_stack("dev"))
 
 
-def test_a_live_cluster_is_a_kind_of_source_not_read_yet():
-    with pytest.raises(NetkitError) as raised:
-        Loader().load(Source.of_cluster("kind-dev"))
-    assert str(raised.value).startswith(
-        "cluster kind-dev: reading a live cluster is not supported yet; save its objects"
+def test_a_live_cluster_is_read_through_the_connection_the_loader_was_given():
+    from tests.netkit.test_live import FakeApi
+
+    seen: list[tuple[str | None, str | None]] = []
+
+    def connect(kubeconfig: str | None, context: str | None) -> FakeApi:
+        seen.append((kubeconfig, context))
+        return FakeApi({"NetworkPolicy": [DENY]})
+
+    model = Loader(cluster_api=connect).load(Source.of_cluster("kind-dev", "kube.yaml"))
+    assert [p.name for p in model.network_policies] == ["deny"]
+    assert seen == [("kube.yaml", "kind-dev")]
+    assert Source.of_cluster("kind-dev").describe() == "cluster kind-dev"
+    assert (
+        Source.of_cluster(kubeconfig="k.yaml").describe() == "cluster (current context) of k.yaml"
     )
 
 
@@ -110,7 +118,11 @@ def test_merge_keeps_the_first_models_intent_and_appends_the_others_objects():
 
     merged = merge(stack, other)
 
-    assert (merged.address_spaces, merged.connections, merged.notes) == ((vpn, pods), (), ("a", "b"))
+    assert (merged.address_spaces, merged.connections, merged.notes) == (
+        (vpn, pods),
+        (),
+        ("a", "b"),
+    )
 
 
 LAYERS = [layer for layer in Layer if layer is not Layer.RESERVED]

@@ -132,7 +132,7 @@ def test_a_synthesized_resource_list_is_checked_like_the_stack(capsys, tmp_path:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "netkit: error: nothing to check: give --stack NAME or PATH... (manifests)\n"),
+        ([], "netkit: error: nothing to check: give --stack NAME, PATH... (manifests) or --kubeconfig FILE\n"),
         (["--stack", "dev", "x.yaml"], "netkit: error: give PATH... or --stack NAME, not both\n"),
         (["missing.yaml"], "netkit: error: missing.yaml: no such file or folder\n"),
         (

@@ -31,6 +31,21 @@ def test_every_command_that_names_a_stack_takes_its_project_folder():
         assert "--project-dir" in _options(commands[name]), name
 
 
+def test_the_commands_that_read_a_model_take_a_running_cluster_with_the_same_options():
+    commands = _subcommands()
+    with_cluster = sorted(name for name, p in commands.items() if "--kubeconfig" in _options(p))
+    assert with_cluster == ["check", "connlist", "overlap", "probe"]
+    for name in with_cluster:
+        [kubeconfig] = [a for a in commands[name]._actions if "--kubeconfig" in a.option_strings]
+        [context] = [a for a in commands[name]._actions if "--context" in a.option_strings]
+        assert (kubeconfig.metavar, kubeconfig.help, context.metavar, context.help) == (
+            "FILE",
+            "default: KUBECONFIG, then ~/.kube/config",
+            "NAME",
+            "default: the current context",
+        )
+
+
 def test_project_dir_reaches_the_source(tmp_path):
     args = _subcommands()["check"].parse_args(["--stack", "dev", "--project-dir", str(tmp_path)])
     assert named_source(args) == Source.of_stack("dev", tmp_path)

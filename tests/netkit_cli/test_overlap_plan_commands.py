@@ -193,7 +193,8 @@ def test_overlap_refuses_a_bad_file_with_its_location(tmp_path, capsys, data, me
     [
         (
             ["overlap"],
-            "nothing to check: give PATH..., --stack NAME, --reserved NAME=CIDR or --host-routes",
+            "nothing to check: give PATH..., --stack NAME, --kubeconfig FILE, "
+            "--reserved NAME=CIDR or --host-routes",
         ),
         (["overlap", "a.yaml", "--stack", "dev"], "give PATH... or --stack NAME, not both"),
         (["overlap", "missing.yaml"], "missing.yaml: no such file or folder"),
