@@ -3,15 +3,18 @@
 One wheel, built from the checkout, installed into a new virtualenv. Two projects outside
 the checkout use it: a Python program with a `components/` package of its own (the name
 netkit's components used to install under), and a Pulumi YAML program using the
-component package. Both deploy on the Docker engine with the installed policy pack, and
-`destroy` leaves nothing. Docker names start with `netkit-e2efresh-` and
-`netkit-e2eyaml-`, subnets are in 10.231.0.0/16 and 10.232.0.0/16: nothing here touches
-another run's objects.
+component package. Both deploy on the Docker engine with the installed policy pack; the
+Python program then applies its Kubernetes half to the local cluster (the pack refuses it
+until the team names the cluster's enforcer); `destroy` leaves nothing on either. Docker
+names start with `netkit-e2efresh-` and `netkit-e2eyaml-`, subnets are in 10.231.0.0/16 and
+10.232.0.0/16, the namespace is `e2efresh-payments`: nothing here touches another run's
+objects.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import subprocess
 import textwrap
@@ -34,6 +37,7 @@ from tests.e2e.harness import (
     subnets_in_use,
 )
 from tests.e2e.installed import Fresh, Install, build_distribution, install_wheel
+from tests.e2e.kube import Api, cluster_script, kubeconfig_path
 
 pytestmark = pytest.mark.e2e
 
@@ -157,6 +161,34 @@ tier = LedgerTier(
 pulumi.export("network", tier.network_name)
 pulumi.export("team_components", components.__file__)
 pulumi.export("netkit_components", netkit_components.__file__)
+
+# The Kubernetes half, on the cluster the team names: a namespace behind a default deny,
+# two services, and the one connection between them.
+namespace = config.get("namespace")
+if namespace:
+    import pulumi_kubernetes as k8s
+
+    from netkit.model import Endpoint, PolicyPort
+    from netkit_components import AppService, AppServiceArgs, NamespaceIsolation, allow
+
+    cluster = pulumi.ResourceOptions(
+        provider=k8s.Provider("cluster", kubeconfig=config.require("kubeconfig"))
+    )
+    ns = k8s.core.v1.Namespace("ns", metadata={"name": namespace}, opts=cluster)
+    in_ns = pulumi.ResourceOptions.merge(cluster, pulumi.ResourceOptions(depends_on=[ns]))
+    NamespaceIsolation("isolation", namespace, opts=in_ns)
+    image = config.require("image")
+    for service in ("gateway", "ledger"):
+        AppService(service, namespace, AppServiceArgs.model_validate(
+            {"name": service, "image": image, "ports": [{"name": "http", "port": 8080}]}
+        ), opts=in_ns)
+    allow(
+        "gateway-to-ledger",
+        Endpoint(namespace=namespace, workload="gateway"),
+        Endpoint(namespace=namespace, workload="ledger"),
+        [PolicyPort("TCP", 8080)],
+        opts=in_ns,
+    )
 """
 
 
@@ -218,10 +250,81 @@ def test_the_installed_pack_stops_a_port_published_on_every_interface(
     assert f"container '{PREFIX[FRESH]}app' publishes tcp port 8080 on 0.0.0.0:" in preview.stdout
 
 
-def test_destroying_the_team_program_leaves_nothing(team: Fresh):
+TEAM_NAMESPACE = "e2efresh-payments"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Api]:
+    """The local cluster (started if it is not running, and then stopped again)."""
+    built = subprocess.run(
+        [str(REPO / "scripts" / "cluster-toolchain.sh"), "--check"], capture_output=True
+    )
+    if built.returncode:
+        pytest.fail("the cluster's binaries are not built (`make e2e` builds them)", pytrace=False)
+    was_running = cluster_script("status").returncode == 0
+    if not was_running:
+        started = cluster_script("start")
+        assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        yield Api.from_kubeconfig(kubeconfig_path())
+    finally:
+        if not was_running:
+            cluster_script("stop")
+
+
+def test_the_team_program_applies_its_kubernetes_half_to_the_local_cluster(
+    installed: Install, team: Fresh, cluster: Api
+):
+    server_image = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"][
+        "netkit:kubernetes"
+    ]["namespaces"][0]["services"][0]["image"]
+    team.ok("config", "set", "--stack", FRESH, "namespace", TEAM_NAMESPACE)
+    team.ok("config", "set", "--stack", FRESH, "kubeconfig", str(kubeconfig_path()))
+    team.ok("config", "set", "--stack", FRESH, "image", server_image)
+    pack = installed.netkit("policy-pack-path")
+    # Nothing in the program says what enforces its NetworkPolicies: the pack refuses it...
+    refused = team.pulumi("preview", "--stack", FRESH, "--policy-pack", pack)
+    assert refused.returncode != 0, refused.stdout
+    assert re.search(r"\[mandatory\]\s+k8s-cni-require-policy-enforcement", refused.stdout)
+    # ...until the team names the enforcer its cluster runs, in the pack's config.
+    config = team.root / "policy-config.json"
+    config.write_text(
+        json.dumps({"k8s-cni-require-policy-enforcement": {"clusterCni": "kube-router"}})
+    )
+
+    up = team.pulumi(
+        "up",
+        "--stack",
+        FRESH,
+        "--yes",
+        "--skip-preview",
+        "--policy-pack",
+        pack,
+        "--policy-pack-config",
+        str(config),
+    )
+
+    assert up.returncode == 0, up.stdout
+    deployments = cluster.items(f"/apis/apps/v1/namespaces/{TEAM_NAMESPACE}/deployments")
+    ready = {d["metadata"]["name"]: d["status"].get("readyReplicas", 0) for d in deployments}
+    assert ready == {d["metadata"]["name"]: d["spec"]["replicas"] for d in deployments}
+    assert set(ready) == {"gateway", "ledger"} and min(ready.values()) >= 1
+    policies = {
+        p["metadata"]["name"]
+        for p in cluster.items(
+            f"/apis/networking.k8s.io/v1/namespaces/{TEAM_NAMESPACE}/networkpolicies"
+        )
+    }
+    assert any("default-deny" in name for name in policies), policies
+    assert any("gateway" in name and "ledger" in name for name in policies), policies
+
+
+def test_destroying_the_team_program_leaves_nothing(team: Fresh, cluster: Api):
     team.ok("destroy", "--stack", FRESH, "--yes", "--skip-preview")
     assert networks_named(PREFIX[FRESH]) == {}
     assert containers_named(PREFIX[FRESH]) == {}
+    names = {n["metadata"]["name"] for n in cluster.items("/api/v1/namespaces")}
+    assert TEAM_NAMESPACE not in names
 
 
 # --------------------------------------------------------------------------- YAML
