@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
+from netkit.documents import read_documents
 from netkit.errors import NetkitError
 from netkit.manifests import model_from_objects
 from netkit.model import NetworkModel
@@ -53,10 +55,32 @@ class ClusterApi(Protocol):
         ...
 
 
+def _check_kubeconfig_shape(kubeconfig: str) -> None:
+    """Refuse a file that is no kubeconfig before the client reads it.
+
+    The client loads YAML with no limits and assumes a mapping (any other document ends
+    in its TypeError); netkit's one reader bounds aliases and nesting, reads regular files
+    only, and names the problem in one line.
+    """
+    documents = [d for d in read_documents(Path(kubeconfig), ClusterUnreachable) if d is not None]
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        found = (
+            f"{len(documents)} YAML documents"
+            if len(documents) != 1
+            else f"a {type(documents[0]).__name__}"
+        )
+        raise ClusterUnreachable(
+            f"{kubeconfig}: not a kubeconfig: it holds {found} where one mapping with "
+            "clusters, contexts and users is expected; give --kubeconfig FILE"
+        )
+
+
 def _api_client(kubeconfig: str | None, context: str | None) -> Any:
     from kubernetes import config
     from kubernetes.config.config_exception import ConfigException
 
+    if kubeconfig is not None:
+        _check_kubeconfig_shape(kubeconfig)
     try:
         return config.new_client_from_config(config_file=kubeconfig, context=context)
     except ConfigException as error:

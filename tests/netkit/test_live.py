@@ -233,3 +233,33 @@ def test_an_unknown_context_is_one_line_naming_the_kubeconfig(tmp_path):
     assert str(raised.value).startswith(f"{kubeconfig}: ")
     assert "nope" in str(raised.value)
     assert len(str(raised.value).splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("root:x:0:0:root:/root:/bin/bash\n", "a str"),
+        ("- clusters\n- users\n", "a list"),
+        ("a: 1\n---\nb: 2\n", "2 YAML documents"),
+    ],
+)
+def test_a_file_that_is_no_kubeconfig_is_one_line_naming_what_it_holds(tmp_path, text, found):
+    path = tmp_path / "kubeconfig"
+    path.write_text(text)
+    with pytest.raises(ClusterUnreachable) as raised:
+        OfficialApi(str(path))
+    assert str(raised.value) == (
+        f"{path}: not a kubeconfig: it holds {found} where one mapping with clusters, "
+        "contexts and users is expected; give --kubeconfig FILE"
+    )
+
+
+def test_an_alias_bomb_in_a_kubeconfig_is_refused_before_the_client_reads_it(tmp_path):
+    path = tmp_path / "kubeconfig"
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ClusterUnreachable) as raised:
+        OfficialApi(str(path))
+    assert str(raised.value).startswith(f"{path}, document 1: line 5: its aliases")
+    assert "alias bomb" in str(raised.value) and "\n" not in str(raised.value)
