@@ -32,7 +32,7 @@ ifneq ($(LOCAL_CLUSTER),)
 export KUBECONFIG := $(shell scripts/cluster.sh kubeconfig)
 endif
 
-.PHONY: help install bytecode system toolchain yaml-host cluster-toolchain cluster cluster-stop kubeconfig docker hosts hosts-down stack up preview refresh destroy recover test lint typecheck imports unit e2e bench reference
+.PHONY: help install bytecode system toolchain yaml-host cluster-toolchain cluster cluster-stop kubeconfig docker hosts hosts-down stack up preview refresh destroy recover test lint typecheck imports unit differential e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine; Kubernetes objects on the local cluster for dev)"
@@ -75,6 +75,7 @@ cluster-toolchain:
 # Starts the local cluster unless it runs already; `make cluster-stop` stops it.
 cluster: install cluster-toolchain docker
 	@scripts/cluster.sh status >/dev/null 2>&1 || scripts/cluster.sh start
+	@scripts/link-kubectl.sh
 
 cluster-stop:
 	scripts/cluster.sh stop
@@ -106,7 +107,11 @@ stack: install bytecode toolchain
 # On the local hosts, `up` refreshes first: after a host's engine restarts, a container of
 # it may still be stopped (its restart policy usually brings it back), and only a refresh
 # sees that.
+# `netkit preflight` first: what the stack would create that exists outside its state (a
+# second checkout's, or this one's before its state moved) is one line naming the owner,
+# and nothing is changed.
 up: docker hosts $(if $(LOCAL_CLUSTER),cluster) stack
+	@$(VENV)/bin/netkit preflight --stack $(STACK)
 	pulumi up --stack $(STACK) --yes --skip-preview --policy-pack policies $(if $(LOCAL_HOSTS),--refresh)
 	@if [ -d rendered/$(STACK) ]; then $(VENV)/bin/netkit validate rendered/$(STACK); fi
 
@@ -139,13 +144,19 @@ system:
 	@scripts/system-packages.sh
 
 unit: install system
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e and not differential"
+
+# netkit connlist against netpol-analyzer (built once from the Go module proxy) on 200
+# random AdminNetworkPolicy clusters, seeds 0-199.
+differential: install
+	scripts/netpol-analyzer.sh >/dev/null
+	$(PY) -m pytest -m differential
 
 # The real Pulumi engine and Docker engine, on stacks of their own (netkit-e2e-*).
 e2e: install bytecode toolchain yaml-host cluster-toolchain docker
 	$(PY) -m pytest -m e2e tests/e2e
 
-test: lint typecheck imports unit e2e
+test: lint typecheck imports unit differential e2e
 
 bench: install bytecode toolchain docker
 	scripts/netpol-analyzer.sh >/dev/null

@@ -8,6 +8,11 @@ hold the same lines.
 
     python benchmarks/bench_connlist.py                      # sizes 100,1000,5000
     python benchmarks/bench_connlist.py --sizes 100,1000 --repeat 5
+    python benchmarks/bench_connlist.py --sizes 1000 --baseline   # with a tiered baseline
+
+With `--baseline` the generated cluster also holds a BaselineAdminNetworkPolicy that
+denies by default and keeps DNS (gen_cluster.py --baseline), and netkit is timed on the
+same cluster without it too, so the cost of the tier shows as a ratio.
 
 Commands run, DIR being the generated folder:
 
@@ -196,6 +201,8 @@ class SizeResult:
     analyzer: ToolResult
     netkit: ToolResult | None
     comparison: Comparison | None
+    plain: ToolResult | None = None
+    """With --baseline: netkit on the same cluster without the baseline."""
 
 
 def _fail(tool: str, argv: Sequence[str], run: Run, stderr: Path) -> SystemExit:
@@ -215,21 +222,31 @@ def bench_size(
     form: str,
     timeout: float,
     keep: Path | None,
+    baseline: bool = False,
 ) -> SizeResult:
     gen = _load_generator()
     with tempfile.TemporaryDirectory(prefix=f"netkit-bench-{size}-") as tmp:
         work = Path(tmp)
         cluster = (keep / f"cluster-{size}") if keep else work / "cluster"
-        stats = gen.generate(cluster, size, namespaces=namespaces, seed=seed, form=form)
+        stats = gen.generate(
+            cluster, size, namespaces=namespaces, seed=seed, form=form, baseline=baseline
+        )
         tools: list[tuple[str, list[str], ToolResult]] = []
         a_argv = [str(analyzer), "list", "-q", "--dirpath", str(cluster)]
         a_res = ToolResult(shlex.join(a_argv))
         tools.append(("netpol-analyzer", a_argv, a_res))
         n_res: ToolResult | None = None
+        p_res: ToolResult | None = None
         if netkit is not None:
             n_argv = [*netkit, "connlist", str(cluster)]
             n_res = ToolResult(shlex.join(n_argv))
             tools.append(("netkit", n_argv, n_res))
+            if baseline:
+                plain = work / "plain"
+                gen.generate(plain, size, namespaces=namespaces, seed=seed, form=form)
+                p_argv = [*netkit, "connlist", str(plain)]
+                p_res = ToolResult(shlex.join(p_argv))
+                tools.append(("netkit-plain", p_argv, p_res))
         outputs: dict[str, str] = {}
         for attempt in range(repeat):
             # Alternate which tool goes first, so neither always runs on a warmer machine.
@@ -255,7 +272,9 @@ def bench_size(
         if n_res is not None:
             n_res.lines = len(normalize(outputs["netkit"]))
             comparison = compare(outputs["netpol-analyzer"], outputs["netkit"])
-    return SizeResult(size, stats.pods, stats.workloads, stats.policies, a_res, n_res, comparison)
+    return SizeResult(
+        size, stats.pods, stats.workloads, stats.policies, a_res, n_res, comparison, p_res
+    )
 
 
 # ---- report --------------------------------------------------------------------------------
@@ -300,6 +319,20 @@ def print_table(results: Sequence[SizeResult]) -> None:
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
         if index == 0:
             print("  ".join("-" * width for width in widths))
+
+
+def print_baseline(results: Sequence[SizeResult]) -> None:
+    """With --baseline: what the tiered baseline costs netkit, as a ratio of best times."""
+    for r in results:
+        if r.netkit is None or r.plain is None:
+            continue
+        print(
+            f"{r.size} pods: netkit with the baseline {r.netkit.best:.2f} s (cpu "
+            f"{r.netkit.best_cpu:.2f} s), without {r.plain.best:.2f} s (cpu "
+            f"{r.plain.best_cpu:.2f} s): {r.netkit.best / r.plain.best:.2f}x wall, "
+            f"{r.netkit.best_cpu / r.plain.best_cpu:.2f}x cpu; netpol-analyzer with it "
+            f"{r.analyzer.best:.2f} s (cpu {r.analyzer.best_cpu:.2f} s)"
+        )
 
 
 def print_differences(results: Sequence[SizeResult], examples: int) -> None:
@@ -355,7 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--netpolicy", help="netpol-analyzer binary (default: see module doc)")
     parser.add_argument(
-        "--netkit", help="netkit command (default: .venv/bin/netkit, else `python -m netkit_cli.main`)"
+        "--netkit",
+        help="netkit command (default: .venv/bin/netkit, else `python -m netkit_cli.main`)",
     )
     parser.add_argument(
         "--analyzer-only",
@@ -365,6 +399,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per run")
     parser.add_argument("--examples", type=int, default=5, help="differing lines to show")
     parser.add_argument("--keep", type=Path, help="keep clusters and outputs in this folder")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="add a tiered baseline (a BaselineAdminNetworkPolicy) and time netkit without it too",
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
 
@@ -397,10 +436,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 form=args.form,
                 timeout=args.timeout,
                 keep=args.keep,
+                baseline=args.baseline,
             )
         )
     print()
     print_table(results)
+    print_baseline(results)
     print_differences(results, args.examples)
     if args.json:
         args.json.write_text(

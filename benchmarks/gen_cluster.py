@@ -751,14 +751,60 @@ def _write(path: Path, docs: Iterable[Manifest], stats: ClusterStats) -> None:
     stats.files.append(path)
 
 
+def _baseline() -> Manifest:
+    """A cluster-wide BaselineAdminNetworkPolicy: every application pod no NetworkPolicy
+    selects may only reach the cluster DNS; nothing else reaches it."""
+    platform = {
+        "matchExpressions": [
+            _expr(METADATA_NAME, "NotIn", "kube-system", "ingress-nginx", "monitoring")
+        ]
+    }
+    dns = {
+        "pods": {
+            "namespaceSelector": {"matchLabels": {METADATA_NAME: "kube-system"}},
+            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+        }
+    }
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "BaselineAdminNetworkPolicy",
+        "metadata": {"name": "default"},
+        "spec": {
+            "subject": {"namespaces": platform},
+            "ingress": [{"name": "deny-all", "action": "Deny", "from": [{"namespaces": {}}]}],
+            "egress": [
+                {
+                    "name": "allow-dns",
+                    "action": "Allow",
+                    "to": [dns],
+                    "ports": [
+                        {"portNumber": {"protocol": "UDP", "port": 53}},
+                        {"portNumber": {"protocol": "TCP", "port": 53}},
+                    ],
+                },
+                {"name": "deny-pods", "action": "Deny", "to": [{"namespaces": {}}]},
+                {"name": "deny-internet", "action": "Deny", "to": [{"networks": ["0.0.0.0/0"]}]},
+            ],
+        },
+    }
+
+
 def generate(
-    out_dir: Path, pods: int, namespaces: int = 20, seed: int = 0, form: WorkloadForm = "pods"
+    out_dir: Path,
+    pods: int,
+    namespaces: int = 20,
+    seed: int = 0,
+    form: WorkloadForm = "pods",
+    *,
+    baseline: bool = False,
 ) -> ClusterStats:
     """Write a cluster of exactly `pods` pods (platform pods included) into `out_dir`.
 
     `namespaces` counts the application namespaces; `kube-system`, `ingress-nginx` and
-    `monitoring` come on top. Files already in `out_dir` that this function writes are
-    replaced; other files are left alone, so give it an empty or new folder.
+    `monitoring` come on top. With `baseline`, a BaselineAdminNetworkPolicy (`_baseline`)
+    is written too, in `baseline.yaml`; the rest is the same bytes. Files already in
+    `out_dir` that this function writes are replaced; other files are left alone, so give
+    it an empty or new folder.
     """
     if namespaces < 1:
         raise ValueError(f"namespaces must be at least 1, got {namespaces!r}")
@@ -832,6 +878,9 @@ def generate(
         stats.services += len(services)
         stats.ingresses += len(ingresses)
         stats.policies += len(policies)
+    if baseline:
+        _write(out_dir / "baseline.yaml", [_baseline()], stats)
+        stats.policies += 1
     return stats
 
 
@@ -850,6 +899,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="one Pod per replica (default) or one Deployment per workload",
     )
     parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="add a BaselineAdminNetworkPolicy that denies by default and keeps DNS",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="empty --out first if it already holds files"
     )
     args = parser.parse_args(argv)
@@ -863,7 +917,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         shutil.rmtree(out)
     try:
-        stats = generate(out, args.pods, namespaces=args.namespaces, seed=args.seed, form=args.form)
+        stats = generate(
+            out,
+            args.pods,
+            namespaces=args.namespaces,
+            seed=args.seed,
+            form=args.form,
+            baseline=args.baseline,
+        )
     except ValueError as error:
         print(f"gen_cluster: error: {error}", file=sys.stderr)
         return 2

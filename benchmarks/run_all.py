@@ -13,9 +13,14 @@ from pathlib import Path
 HERE = Path(__file__).parent
 BENCHMARKS = [
     ["bench_yaml.py"],
+    ["bench_validate.py"],
     ["bench_overlap.py"],
     ["bench_check.py"],
     ["bench_connlist.py", "--repeat", "3"],
+    # The same 1,000 pods with a tiered baseline (a BaselineAdminNetworkPolicy), netkit
+    # also timed without it: the cost of the tier, and netpol-analyzer on the same input.
+    ["bench_connlist.py", "--repeat", "5", "--sizes", "1000", "--baseline"],
+    ["bench_docker_connlist.py", "--repeat", "5"],
     ["bench_preview.py", "--repeat", "10"],  # timings within about 0.2 s: more rounds
     ["bench_backend.py", "--repeat", "5"],
 ]

@@ -13,6 +13,7 @@ from netkit_components.docker import (
 )
 from netkit_components.kubernetes.app_service import AppService, AppServiceArgs
 from netkit_components.kubernetes.calico import CalicoInstall, CalicoInstallArgs
+from netkit_components.kubernetes.cluster_baseline import ClusterBaseline
 from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
 from netkit_components.kubernetes.connections import Connection, allow
 from netkit_components.kubernetes.ingress_route import IngressRoute, IngressRouteArgs
@@ -26,6 +27,7 @@ __all__ = [
     "BridgeNetworkArgs",
     "CalicoInstall",
     "CalicoInstallArgs",
+    "ClusterBaseline",
     "ClusterService",
     "ClusterServiceArgs",
     "Connection",

@@ -8,7 +8,7 @@ import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
 from netkit import docker_hosts
-from netkit.errors import NetkitError
+from netkit.errors import NetkitError, one_line
 from netkit.spec import StackSpec, parse_stack_config
 from netkit_components.stack import NetworkStack
 
@@ -29,16 +29,20 @@ def deploy(check_engines: bool = False) -> NetworkStack:
     `check_engines` (the engine's entry point sets it; offline synthesis does not): every
     declared host whose local engine is down is named in one line before any resource, so
     `pulumi up` or `pulumi refresh --run-program` says which host to start instead of one
-    provider error per resource of that host.
+    provider error per resource of that host; so is, for a stack with overlays, a host
+    that is not (yet) an active member of its swarm.
     """
     stack = pulumi.get_stack()
     try:
         spec = load_spec()
     except NetkitError as error:
         # RunError: the engine prints the message without a Python traceback.
-        raise pulumi.RunError(str(error)) from None
+        raise pulumi.RunError("\n".join(one_line(p) for p in error.problems)) from None
     if check_engines:
-        down = docker_hosts.unanswered_hosts([(h.name, h.url) for h in spec.docker.hosts])
+        hosts = [(h.name, h.url) for h in spec.docker.hosts]
+        down = docker_hosts.unanswered_hosts(hosts)
+        if down is None and spec.docker.overlays:
+            down = docker_hosts.unjoined_hosts(hosts)
         if down is not None:
             raise pulumi.RunError(down)
     network = NetworkStack(f"netkit-{stack}", spec, stack)

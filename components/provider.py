@@ -26,13 +26,14 @@ from pulumi.provider.provider import ConstructResult
 from pulumi.provider.server import ComponentInitError
 
 import netkit
-from netkit.errors import NetkitError
+from netkit.errors import NetkitError, one_line
 from netkit.spec import (
     DEFAULT_IMAGE,
     PROJECT,
     BridgeSpec,
     ContainerSpec,
     OverlaySpec,
+    from_wire,
     parse_stack_config,
     validate_record,
 )
@@ -141,6 +142,15 @@ class Publish(TypedDict):
     """tcp or udp. Default: tcp."""
 
 
+class Listen(TypedDict):
+    """A port the container listens on."""
+
+    port: int
+    """Container port, e.g. 8080."""
+    protocol: NotRequired[str]
+    """tcp or udp. Default: tcp."""
+
+
 class ServiceContainerArgs(TypedDict):
     """Inputs of `ServiceContainer`: a `docker.containers[]` entry of the stack file."""
 
@@ -157,6 +167,8 @@ class ServiceContainerArgs(TypedDict):
     """Networks to join (at least one), each with optional aliases."""
     publish: NotRequired[list[Publish]]
     """Published ports. Default: none."""
+    ports: NotRequired[list[Listen]]
+    """Ports it listens on (`netkit probe` tries them). Default: 8080/tcp with the default command, else the published container ports."""
 
 
 class NetworkStackArgs(TypedDict):
@@ -294,7 +306,9 @@ class NetworkStack(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: NetworkStackArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        config = {f"{PROJECT}:{key}": value for key, value in args.items() if key != "stack"}
+        config = {
+            f"{PROJECT}:{key}": from_wire(value) for key, value in args.items() if key != "stack"
+        }
         spec = parse_stack_config(config, _source("NetworkStack", name))
         stack = args.get("stack") or pulumi.get_stack()
         super().__init__(f"{PACKAGE}:index:NetworkStack", name, None, opts)
@@ -336,7 +350,8 @@ class NetkitProvider(ComponentProvider):
                 # The message already names each key; an empty list of property errors
                 # still matters: with None, pulumi 3.272's server fails to build the status
                 # ("'Status' object has no attribute 'trailing_metadata'").
-                raise InputPropertiesError(str(error.inner), []) from None
+                lines = "\n".join(one_line(p) for p in error.inner.problems)
+                raise InputPropertiesError(lines, []) from None
             raise
 
 

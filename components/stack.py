@@ -14,10 +14,12 @@ from netkit.docker_dns import resolvable_names
 from netkit.intent import stack_props
 from netkit.model import DockerAttachment, DockerContainer
 from netkit.names import connection_id
+from netkit.resources import PROJECT_LABEL, STACK_LABEL
 from netkit.spec import LOCAL_HOST, StackSpec
 from netkit_components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
 from netkit_components.kubernetes.app_service import AppService
 from netkit_components.kubernetes.calico import CalicoInstall
+from netkit_components.kubernetes.cluster_baseline import ClusterBaseline
 from netkit_components.kubernetes.connections import allow
 from netkit_components.kubernetes.ingress_route import IngressRoute
 from netkit_components.kubernetes.namespace_isolation import NamespaceIsolation
@@ -74,9 +76,16 @@ class NetworkStack(pulumi.ComponentResource):
         spec: StackSpec,
         stack: str,
         opts: pulumi.ResourceOptions | None = None,
+        project: str | None = None,
     ) -> None:
+        """`project` (default: the running Pulumi project) and `stack` label every Docker
+        network and container and every namespace it creates as theirs."""
         super().__init__("netkit:stack:NetworkStack", name, {"intent": stack_props(spec)}, opts)
         self._name = name
+        self._owner = {
+            PROJECT_LABEL: project if project is not None else pulumi.get_project(),
+            STACK_LABEL: stack,
+        }
         self._docker(spec)
         self._kubernetes(spec, stack)
         # The intent is repeated in the outputs: stack policies see a resource's outputs.
@@ -122,7 +131,10 @@ class NetworkStack(pulumi.ComponentResource):
         self.networks = {}
         for bridge in spec.docker.bridges:
             host = spec.docker.host_of(bridge)
-            args = bridge.model_copy(update={"host": host}) if placed else bridge
+            update: dict[str, Any] = {"labels": {**bridge.labels, **self._owner}}
+            if placed:
+                update["host"] = host
+            args = bridge.model_copy(update=update)
             net = BridgeNetwork(bridge.name, args, opts=self._child(providers[host]))
             names[bridge.name], self.networks[bridge.name] = net.network_name, net.network_id
         for overlay in spec.docker.overlays:
@@ -130,7 +142,7 @@ class NetworkStack(pulumi.ComponentResource):
             host = spec.docker.host_of(overlay)
             ovl = OverlayNetwork(
                 overlay.name,
-                overlay,
+                overlay.model_copy(update={"labels": {**overlay.labels, **self._owner}}),
                 opts=self._child(providers[host]),
                 host=host if placed else None,
             )
@@ -143,6 +155,7 @@ class NetworkStack(pulumi.ComponentResource):
                 networks=names,
                 image=spec.docker.image,
                 opts=self._child(providers[host]),
+                labels=self._owner,
             )
         self.dns = docker_dns(spec)
         self.hosts = host_urls(spec)
@@ -178,15 +191,25 @@ class NetworkStack(pulumi.ComponentResource):
                 opts=self._child(),
             )
         opts = self._child(provider)
+        calico: list[pulumi.Resource] = []
         if k8s_spec.calico is not None:
-            CalicoInstall(f"{self._name}-calico", k8s_spec.calico, opts=opts)
+            calico.append(CalicoInstall(f"{self._name}-calico", k8s_spec.calico, opts=opts))
+        if k8s_spec.baseline is not None:
+            ClusterBaseline(
+                f"{self._name}-baseline",
+                k8s_spec.baseline,
+                k8s_spec.dns,
+                k8s_spec.baseline_exempt(),
+                # A GlobalNetworkPolicy's API comes with Calico.
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=calico),
+            )
         services: dict[str, dict[str, Any]] = {}
         for ns in k8s_spec.namespaces:
             namespace = k8s.core.v1.Namespace(
                 f"{ns.name}-namespace",
                 metadata={
                     "name": ns.name,
-                    "labels": dict(ns.labels),
+                    "labels": {**ns.labels, **self._owner},
                     # Policies select namespaces by these labels: a label changed through
                     # the API is put back by the next `up --refresh` instead of stopping
                     # it with a server-side-apply conflict with the editor's field manager.
@@ -195,14 +218,15 @@ class NetworkStack(pulumi.ComponentResource):
                 opts=opts,
             )
             in_ns = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
-            if ns.default_deny or ns.allow_dns:
+            default_deny = k8s_spec.default_deny(ns)
+            if default_deny or ns.allow_dns:
                 # DNS egress is kept even without a default deny: a declared connection's
                 # egress policy isolates its source pods and would cut DNS otherwise.
                 NamespaceIsolation(
                     f"{ns.name}-isolation",
                     ns.name,
                     dns=k8s_spec.dns,
-                    default_deny=ns.default_deny,
+                    default_deny=default_deny,
                     allow_dns=ns.allow_dns,
                     opts=in_ns,
                 )

@@ -1,4 +1,4 @@
-"""Render a connectivity list: txt, json, csv, md, dot and svg.
+"""Render a connectivity list: txt, json, csv, md, dot, svg and html.
 
 The formats follow netpol-analyzer's `list` command so outputs can be compared with it:
 
@@ -6,11 +6,19 @@ The formats follow netpol-analyzer's `list` command so outputs can be compared w
 - json: a list of `{"src", "dst", "conn"}` objects, indented by two spaces;
 - csv: header `src,dst,conn`; md: a `| src | dst | conn |` table;
 - dot: a Graphviz digraph, workloads in blue, external ranges in red, edges labelled with
-  the connections; svg: that graph drawn by Graphviz's `dot` program.
+  the connections; svg: that graph drawn by Graphviz's `dot` program, or, given the
+  analysis (`picture=`), the picture of the whole stack (`netkit.picture`);
+- html: that picture as one self-contained page, filterable, with every connection's
+  explanation (`netkit.report`).
 
 Rows are `Connection`s, or `Explanation`s when the user asked `--explain`: then txt follows
 each line with indented lines naming the policies and rules that allow (or deny) it, json
 adds an `explanation` list, and csv and md an `explanation` column.
+
+With an `Exposure` (`--exposure`), txt appends netpol-analyzer's exposure section after an
+empty line; json becomes `{"connlist_results": [...], "exposure_results":
+{"egress_exposure": [...], "ingress_exposure": [...]}}` (each entry `src`, `dst`, `conn`,
+the workload on its side of the arrow); md adds a table per direction.
 """
 
 from __future__ import annotations
@@ -22,13 +30,19 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netkit.errors import NetkitError
-from netkit.reachability import Connection, Explanation, Peer, PeerKind
+from netkit.reachability import Connection, Direction, Explanation, Peer, PeerKind
+from netkit.reachability.exposure import Exposure, ExposureLine
 
-__all__ = ["FORMATS", "Row", "dot_to_svg", "render"]
+if TYPE_CHECKING:
+    from netkit.connectivity import Connectivity
 
-FORMATS = ("txt", "json", "csv", "md", "dot", "svg")
+__all__ = ["EXPOSURE_FORMATS", "FORMATS", "Row", "dot_to_svg", "render"]
+
+FORMATS = ("txt", "json", "csv", "md", "dot", "svg", "html")
+EXPOSURE_FORMATS = ("txt", "json", "md")
 
 Row = Connection | Explanation
 
@@ -41,20 +55,44 @@ class _Fields:
     explanation: tuple[str, ...] | None
 
 
-def _fields(row: Row) -> _Fields:
+def _fields(row: Row, icmp: bool) -> _Fields:
     if isinstance(row, Explanation):
         details = tuple(line.strip() for line in row.lines()[1:])
-        return _Fields(row.src, row.dst, str(row.allowed), details)
-    return _Fields(row.src, row.dst, str(row.conns), None)
+        return _Fields(row.src, row.dst, row.allowed.text(icmp=icmp), details)
+    return _Fields(row.src, row.dst, row.conns.text(icmp=icmp), None)
 
 
-def render(rows: Sequence[Row], fmt: str, *, peers: Sequence[Peer] = ()) -> str:
+def render(
+    rows: Sequence[Row],
+    fmt: str,
+    *,
+    peers: Sequence[Peer] = (),
+    picture: Connectivity | None = None,
+    title: str = "netkit",
+    icmp: bool = False,
+    exposure: Exposure | None = None,
+) -> str:
     """The rows in format `fmt` (see `FORMATS`), without a trailing newline.
 
     `peers` are extra graph nodes for dot/svg (workloads without any connection).
+    `picture`, the analysis the rows come from, makes svg and html the picture of the
+    whole stack (titled `title`); html needs it. With `icmp` (`Reachability.shows_icmp`:
+    some Calico rule names ICMP), connections say what ICMP they allow (`ICMP 8,TCP 80`),
+    and `All Connections` means ICMP too. `exposure` adds the exposure section (formats
+    `EXPOSURE_FORMATS`).
     """
-    fields = sorted((_fields(row) for row in rows), key=lambda f: (f.src.name, f.dst.name))
+    if fmt in ("svg", "html") and picture is not None:
+        return _picture(rows, fmt, picture, title)
+    if fmt == "html":
+        raise NetkitError("--format html draws a whole model: give the analysis to draw")
+    rows = _in_order(rows)
+    plain = exposure is None and not any(isinstance(row, Explanation) for row in rows)
+    if fmt == "txt" and plain:
+        return _plain_txt(rows, icmp)  # the common case, kept fast for large lists
+    fields = [_fields(row, icmp) for row in rows]
     explain = any(f.explanation is not None for f in fields)
+    if exposure is not None:
+        return _with_exposure(fields, fmt, explain, exposure)
     if fmt == "txt":
         return _txt(fields)
     if fmt == "json":
@@ -71,6 +109,89 @@ def render(rows: Sequence[Row], fmt: str, *, peers: Sequence[Peer] = ()) -> str:
         graph = _dot(fields, peers)
         return graph if fmt == "dot" else dot_to_svg(graph)
     raise NetkitError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+
+
+def _key(row: Row) -> tuple[str, str]:
+    return row.src.name, row.dst.name
+
+
+def _in_order(rows: Sequence[Row]) -> Sequence[Row]:
+    """`rows` sorted by source then destination (most callers give them sorted already:
+    checked by comparing with a sort of the keys, which is linear on sorted input)."""
+    keys = [(row.src.name, row.dst.name) for row in rows]
+    if keys == sorted(keys):
+        return rows
+    return sorted(rows, key=_key)
+
+
+def _plain_txt(rows: Sequence[Row], icmp: bool) -> str:
+    texts: dict[int, str] = {}  # one text per connection set (many rows share one)
+    lines = []
+    for row in rows:
+        conns = row.conns if isinstance(row, Connection) else row.allowed
+        text = texts.get(id(conns))
+        if text is None:
+            text = texts[id(conns)] = conns.text(icmp=icmp)
+        lines.append(f"{row.src.name} => {row.dst.name} : {text}")
+    return "\n".join(lines)
+
+
+def _picture(rows: Sequence[Row], fmt: str, reach: Connectivity, title: str) -> str:
+    from netkit.picture import Picture
+    from netkit.report import html_page
+
+    connections = [
+        Connection(row.src, row.dst, row.allowed) if isinstance(row, Explanation) else row
+        for row in rows
+        if not (isinstance(row, Explanation) and row.allowed.is_empty)
+    ]
+    drawn = Picture.of(reach, title, connections)
+    svg = dot_to_svg(drawn.dot())
+    return svg if fmt == "svg" else html_page(drawn, svg)
+
+
+def _with_exposure(fields: Sequence[_Fields], fmt: str, explain: bool, exposure: Exposure) -> str:
+    if fmt == "txt":
+        listing = _txt(fields)
+        return "\n".join([*([listing, ""] if listing else []), *exposure.section()])
+    if fmt == "json":
+        document = {
+            "connlist_results": json.loads(_json(fields, explain)),
+            "exposure_results": {
+                "egress_exposure": [_exposure_item(line) for line in exposure.egress],
+                "ingress_exposure": [_exposure_item(line) for line in exposure.ingress],
+            },
+        }
+        return json.dumps(document, indent=2)
+    if fmt == "md":
+        parts = [_md(fields, explain), "", "## Exposure Analysis Result"]
+        for title, lines in (("Egress", exposure.egress), ("Ingress", exposure.ingress)):
+            if lines:
+                parts += [
+                    "",
+                    f"### {title} Exposure",
+                    "",
+                    "| src | dst | conn |",
+                    "|-----|-----|------|",
+                ]
+                parts += [
+                    "| " + " | ".join(_md_cell(c) for c in _exposure_item(line).values()) + " |"
+                    for line in lines
+                ]
+        unprotected = exposure.unprotected_lines()
+        if unprotected:
+            parts += ["", "### Workloads not protected by network policies", ""]
+            parts += [f"- {line}" for line in unprotected]
+        return "\n".join(parts)
+    raise NetkitError(
+        f"--exposure is not available with --format {fmt}; use {', '.join(EXPOSURE_FORMATS)}"
+    )
+
+
+def _exposure_item(line: ExposureLine) -> dict[str, str]:
+    if line.direction is Direction.EGRESS:
+        return {"src": line.workload, "dst": line.peer, "conn": line.conns}
+    return {"src": line.peer, "dst": line.workload, "conn": line.conns}
 
 
 def _txt(fields: Sequence[_Fields]) -> str:

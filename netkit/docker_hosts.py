@@ -12,6 +12,7 @@ its routing table, so an overlap check can name the host whose LAN a network col
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -93,6 +94,60 @@ def engine_problem(url: str, timeout: float = 2.0) -> str | None:
     if status.split(" ")[1:2] != ["200"]:
         return f"it answered {status!r} to /_ping"
     return None
+
+
+def _get(url: str, path: str, timeout: float) -> tuple[str, bytes]:
+    """`GET path` on the engine at a `unix://` URL: (status line, body)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(timeout)
+        conn.connect(url[len("unix://") :])
+        conn.sendall(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    return head.split(b"\r\n", 1)[0].decode("latin-1"), body
+
+
+def swarm_state(url: str, timeout: float = 5.0) -> str | None:
+    """The swarm state of the engine at a `unix://` URL (`active`, `pending`, `inactive`,
+    `error`, `locked`), as `docker info` reports it; None when it cannot be read from here
+    (another kind of URL, or no answer: `engine_problem` says why)."""
+    if not url.startswith("unix://"):
+        return None
+    try:
+        status, body = _get(url, "/info", timeout)
+        info = json.loads(body)
+    except (OSError, ValueError):
+        return None
+    if status.split(" ")[1:2] != ["200"] or not isinstance(info, dict):
+        return None
+    swarm = info.get("Swarm")
+    state = swarm.get("LocalNodeState") if isinstance(swarm, dict) else None
+    return state if isinstance(state, str) else None
+
+
+def unjoined_hosts(hosts: Sequence[tuple[str, str]]) -> str | None:
+    """One line naming every host (name, url) whose engine is not an active member of its
+    swarm; None when all are (or cannot be read from here). A worker whose engine has just
+    restarted is `pending` until it reaches its manager, and until then it attaches no
+    container to an overlay ("network ... not found")."""
+    waiting = [
+        (name, url, state)
+        for name, url in hosts
+        if (state := swarm_state(engine_url(url))) is not None and state != "active"
+    ]
+    if not waiting:
+        return None
+    listed = ", ".join(f"{name!r} ({state})" for name, _, state in waiting)
+    local = any(url.startswith(LOCAL_SCHEME) for _, url, _ in waiting)
+    how = "`scripts/docker-hosts.sh start` waits for that" if local else "`docker info` shows it"
+    one = len(waiting) == 1
+    return (
+        f"Docker host{'' if one else 's'} {listed} {'is' if one else 'are'} not an active "
+        f"member of the swarm, so overlays cannot attach containers there; run again once "
+        f"{'it is' if one else 'they are'} active ({how})"
+    )
 
 
 def unanswered_hosts(hosts: Sequence[tuple[str, str]]) -> str | None:

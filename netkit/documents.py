@@ -5,18 +5,21 @@ address-spaces files, policy pack configs, rendered folders): a file that cannot
 or parsed is one error line naming the file, the document, the line and the problem,
 never PyYAML's multi-line report or a traceback. Only regular files are opened: a FIFO
 would block the reader forever and a device never ends, so both are refused, as is a
-symbolic link that loops. The parsing limits (depth, aliases, duplicate keys) live in
-`netkit.structured`. `manifest_files` walks a folder for YAML and JSON files.
+symbolic link that loops. Text is read as kubectl reads it: UTF-8, a byte order mark
+dropped, UTF-16 when a byte order mark says so. The parsing limits (depth, aliases,
+duplicate keys) live in `netkit.structured`. `manifest_files` walks a folder for YAML
+and JSON files; a part of the folder it cannot read is an error, never skipped.
 """
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -45,13 +48,22 @@ _FILE_TYPES = {
 def manifest_files(folder: Path) -> list[Path]:
     """The YAML and JSON files under `folder`, sorted, hidden folders skipped.
 
-    Symbolic links to folders are not followed (a link back up would walk forever);
-    a name with a manifest suffix that is not a regular file (a FIFO, a device, a link
-    that loops or leads nowhere) is refused rather than skipped, so nothing the user
-    meant to check goes unread.
+    Symbolic links to folders are not followed (a link back up would walk forever),
+    as kubectl's `-R` does not follow them; a name with a manifest suffix that is not a
+    regular file (a FIFO, a device, a link that loops or leads nowhere) is refused
+    rather than skipped, and so is a folder that cannot be listed (permissions, an I/O
+    error): nothing the user meant to check goes unread.
     """
+
+    def unreadable(error: OSError) -> NoReturn:
+        shown = error.filename or folder
+        raise ManifestError(
+            f"{shown}: a folder netkit cannot read ({error.strerror or error}), so the "
+            "manifests in it would go unchecked; fix its permissions or leave it out"
+        )
+
     found: list[Path] = []
-    for root, folders, files in os.walk(folder):
+    for root, folders, files in os.walk(folder, onerror=unreadable):
         # Hidden folders (.git, .terraform, ...) never hold the user's manifests.
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         for name in files:
@@ -102,12 +114,22 @@ def read_text(path: Path, error_type: type[NetkitError] = ManifestError, shown: 
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise error_type(f"{shown}: not a regular file; netkit reads regular files only")
-        data = handle.read()
+        try:
+            data = handle.read()
+        except OSError as error:
+            raise error_type(f"{shown}: cannot be read: {error.strerror or error}") from None
+    # kubectl's reader (a UTF-8 decoder under a byte order mark override): a UTF-8 mark
+    # is dropped, a UTF-16 one selects UTF-16.
+    encoding = "utf-8"
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
     try:
-        return data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as error:
         raise error_type(
-            f"{shown}: not UTF-8 text (byte {error.start}); save it as UTF-8"
+            f"{shown}: not {encoding.upper()} text (byte {error.start}); save it as UTF-8"
         ) from None
 
 
@@ -137,13 +159,25 @@ def read_documents(
         for document in load_yaml_documents(text):
             documents.append(document)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
         raise error_type(
-            f"{shown}, document {len(documents) + 1}: not valid YAML: {where}{problem}"
+            f"{shown}, document {len(documents) + 1}: not valid YAML: {_yaml_problem(error, text)}"
         ) from None
     except DocumentProblem as refused:
         line = f"line {refused.line}: " if refused.line is not None else ""
         raise error_type(f"{shown}, document {refused.document}: {line}{refused.message}") from None
     return documents
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    """The parser's problem on one line: where and what (PyYAML's own report adds a
+    second line with an internal position)."""
+    if isinstance(error, yaml.reader.ReaderError):
+        before = text[: error.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        char = error.character
+        code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        return f"line {line}, column {column}: the character {code}: {error.reason}"
+    mark = getattr(error, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    problem = getattr(error, "problem", None) or getattr(error, "context", None)
+    return where + str(problem or type(error).__name__)

@@ -20,6 +20,7 @@ from netkit.errors import InvalidValue
 from netkit.model import (
     AddressSpace,
     DeclaredConnection,
+    DockerEngine,
     Endpoint,
     ExposurePolicy,
     IPNetwork,
@@ -50,6 +51,8 @@ def stack_props(spec: StackSpec) -> dict[str, Any]:
         "nodeCidrs": list(k8s.node_cidrs),
         "clusterCni": k8s.cluster_cni or "",
         "dockerHosts": spec.docker.host_count(),
+        # The engines the stack names, so the pack can read what already runs there.
+        "dockerEngines": [{"name": h.name, "url": h.url} for h in spec.docker.hosts],
         "dns": {"namespace": k8s.dns.namespace, "podLabels": dict(k8s.dns.pod_labels)},
         "ingressController": {
             "namespace": k8s.ingress_controller.namespace,
@@ -90,6 +93,8 @@ class StackIntent:
     ingress_controller_labels: Mapping[str, str]
     cluster_cni: str = ""
     """The plugin the cluster already runs (`kubernetes.clusterCni`), if declared."""
+    docker_engines: tuple[DockerEngine, ...] = ()
+    """The Docker hosts the stack names (`docker.hosts`), with their engine URLs."""
 
 
 def _parse_endpoint(text: str) -> Endpoint:
@@ -175,4 +180,13 @@ def intent_from_props(props: object, source: str = "") -> StackIntent:
             or {"app.kubernetes.io/name": "ingress-nginx"}
         ),
         cluster_cni=str(props.get("clusterCni") or ""),
+        docker_engines=tuple(
+            DockerEngine(
+                str(shapes.required(e, "name", f"intent.dockerEngines[{i}]")),
+                str(shapes.required(e, "url", f"intent.dockerEngines[{i}]")),
+            )
+            for i, e in enumerate(
+                shapes.mappings(props.get("dockerEngines"), "intent.dockerEngines")
+            )
+        ),
     )

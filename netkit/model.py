@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from netkit.calico_selector import CalicoSelector
+from netkit.portset import ConnectionSet
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -36,6 +39,7 @@ class Layer(StrEnum):
     DOCKER_BRIDGE = "docker bridge"
     DOCKER_OVERLAY = "docker overlay"
     DOCKER_DEFAULT_POOL = "docker default pool"
+    DOCKER_SWARM_POOL = "docker swarm pool"
     CALICO_POOL = "calico pool"
     POD_CIDR = "pod cidr"
     SERVICE_CIDR = "service cidr"
@@ -57,10 +61,18 @@ class AddressSpace:
     ip_range: IPNetwork | None = None
     host: str = ""
     """The Docker host it lives on (a host's network or route), "" when not host-bound."""
+    live: bool = False
+    """Read from a running engine (it exists there), not declared by the stack."""
 
     def describe(self) -> str:
         where = f" on host {self.host!r}" if self.host else ""
-        return f"{self.layer} {self.name!r} {self.cidr}{where}"
+        if self.live and self.layer is Layer.DOCKER_SWARM_POOL:
+            where = f" of the swarm of host {self.host!r}"
+        existing = "existing " if self.live and self.layer in _NETWORK_LAYERS else ""
+        return f"{existing}{self.layer} {self.name!r} {self.cidr}{where}"
+
+
+_NETWORK_LAYERS = frozenset({Layer.DOCKER_BRIDGE, Layer.DOCKER_OVERLAY})
 
 
 # --------------------------------------------------------------------------- docker
@@ -86,6 +98,16 @@ class DockerNetwork:
     source: str = ""
     host: str = ""
     """The Docker host it was created on (an overlay: the manager); "" when unknown."""
+    bridge_name: str = ""
+    """The Linux bridge device (`com.docker.network.bridge.name`); "" when Docker names it."""
+    live: bool = False
+    """Read from a running engine, not declared by the stack."""
+
+    @property
+    def spans_hosts(self) -> bool:
+        """An overlay reaches containers on every host of the swarm; anything else only
+        those of its own host."""
+        return self.driver == "overlay"
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,8 @@ class PublishedPort:
     container_port: int
     host_port: int | None
     host_ip: str
+    """The host address it is bound to: 127.0.0.1, 0.0.0.0, ::, a specific address, or
+    "" (Docker's default: every IPv4 and IPv6 address)."""
     protocol: str = "tcp"
 
 
@@ -100,6 +124,8 @@ class PublishedPort:
 class DockerAttachment:
     network: str
     aliases: tuple[str, ...] = ()
+    address: str = ""
+    """The container's IPv4 address on the network, when read from an engine."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +137,21 @@ class DockerContainer:
     source: str = ""
     host: str = ""
     """The Docker host it runs on; "" when unknown."""
+    ports: tuple[ContainerPort, ...] = ()
+    """Ports it listens on (the stack's `ports`, the image's EXPOSE): what peers connect
+    to, and what `netkit probe` tries."""
+    id: str = ""
+    """The Docker container ID, when read from an engine."""
+
+
+@dataclass(frozen=True)
+class DockerEngine:
+    """A Docker engine a model was read from, or that a stack names."""
+
+    name: str
+    """The host's name (`host1`; `local` for a stack's single engine)."""
+    url: str = ""
+    """The engine URL as given (`unix://...`, `netkit-hosts://host1`)."""
 
 
 # --------------------------------------------------------------------------- calico
@@ -152,6 +193,8 @@ class SelectorRequirement:
     key: str
     operator: SelectorOperator
     values: frozenset[str] = frozenset()
+    written: tuple[str, ...] = field(default=(), compare=False)
+    """`values` in the order the manifest lists them, for messages (empty: unknown)."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +297,22 @@ class PodVariant:
 
 
 @dataclass(frozen=True)
+class PodPlacement:
+    """Where one listed pod of a workload runs: its address and its node.
+
+    Cluster-wide policies and Calico rules match pods by address (`networks`, `nets`) and
+    host-networked pods by their node (`nodes`); NetworkPolicies never do.
+    """
+
+    shape: int
+    """Which pod shape it is: 0 the workload's own labels and ports, i its pod_variants[i-1]."""
+    address: IPAddress | None = None
+    """`status.podIP`; None when not known (manifests from a repository)."""
+    node: str = ""
+    """`spec.nodeName`; "" when not known."""
+
+
+@dataclass(frozen=True)
 class Workload:
     """Pods that share a template: a Deployment, a bare Pod, a DaemonSet, ..."""
 
@@ -273,6 +332,10 @@ class Workload:
     """Every container of the pod template, init and ephemeral ones included."""
     host_paths: tuple[str, ...] = ()
     """Paths of the template's hostPath volumes."""
+    service_account: str = "default"
+    """`serviceAccountName` of the pod template (Calico rules select service accounts)."""
+    placements: tuple[PodPlacement, ...] = ()
+    """Address and node of each listed pod that has one (empty for templates)."""
 
     @property
     def ref(self) -> str:
@@ -382,6 +445,246 @@ class NetworkPolicy:
     source: str = ""
 
 
+@dataclass(frozen=True)
+class Node:
+    """A cluster node: what `nodes` peers select, and where host-networked pods run."""
+
+    name: str
+    labels: Labels = field(default_factory=frozen_labels)
+    addresses: tuple[IPAddress, ...] = ()
+    """IP addresses of `status.addresses`."""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class NetworkSet:
+    """A Calico NetworkSet (namespaced) or GlobalNetworkSet ("" namespace): labelled
+    address ranges outside the cluster that Calico rule selectors take like endpoints."""
+
+    name: str
+    namespace: str
+    labels: Labels = field(default_factory=frozen_labels)
+    nets: tuple[IPNetwork, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    """A service account: Calico rules select pods by their account's name and labels."""
+
+    name: str
+    namespace: str
+    labels: Labels = field(default_factory=frozen_labels)
+    source: str = ""
+
+
+# --------------------------------------------------------------------------- tiered policies
+
+Selector = LabelSelector | CalicoSelector
+"""A Kubernetes label selector or a Calico selector expression; both `matches(labels)`."""
+
+
+class RuleAction(StrEnum):
+    """What a tiered rule does to the traffic it matches (see docs/policy-tiers.md)."""
+
+    ALLOW = "Allow"
+    """Allowed: final for this direction (the network-policy API's v1alpha2 calls it Accept)."""
+    DENY = "Deny"
+    """Dropped: final."""
+    PASS = "Pass"
+    """Skips the rest of its tier: the next tier that applies decides."""
+    LOG = "Log"
+    """Calico: logged, and the next rule is tried."""
+
+
+class TierEnd(StrEnum):
+    """What a tier does with traffic none of its rules decided, once one of its policies
+    selects the endpoint for the direction."""
+
+    DENY = "Deny"
+    PASS = "Pass"
+
+
+@dataclass(frozen=True)
+class PolicyTier:
+    """An ordered group of policies: Calico's `Tier`, or one the APIs imply.
+
+    Tiers run in `order` (lowest first; None last), then by name. netkit places
+    NetworkPolicies in `default`, AdminNetworkPolicies and Admin ClusterNetworkPolicies in
+    `Admin`, BaselineAdminNetworkPolicies and Baseline ClusterNetworkPolicies in `Baseline`.
+    """
+
+    name: str
+    order: float | None
+    end: TierEnd = TierEnd.DENY
+    """What the tier does with traffic its rules leave undecided (Calico's defaultAction)."""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceRef:
+    """A Service by namespace and name (Calico's `services` match)."""
+
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Who one side of a tiered rule is (or whom a policy applies to).
+
+    Every condition set must hold (Calico's EntityRule reads so; the network-policy API's
+    peers set one). Pod conditions (`namespace` ... `service`) match pods only, never
+    host-networked ones; address conditions (`nets`, `not_nets`) match addresses outside
+    the cluster and pods whose address is known; `nodes` matches host-networked pods on
+    the nodes it selects.
+    """
+
+    pods: bool = True
+    """Pods may match (False: addresses only, e.g. a `networks` peer)."""
+    addresses: bool = True
+    """Addresses outside the cluster may match (False: pods only)."""
+    namespace: str | None = None
+    """Only pods of this namespace (a namespaced Calico policy's own)."""
+    namespace_selector: Selector | None = None
+    """Only pods whose namespace's labels match; None: no condition."""
+    pod_selector: Selector | None = None
+    """Only pods whose labels match; None: no condition."""
+    not_pod_selector: Selector | None = None
+    """Only pods whose labels do not match (Calico's notSelector)."""
+    service_accounts: frozenset[str] | None = None
+    """Only pods running as one of these service accounts (names)."""
+    service_account_selector: Selector | None = None
+    """Only pods whose service account's labels match."""
+    service: ServiceRef | None = None
+    """Only the pods behind this Service."""
+    nets: tuple[IPNetwork, ...] | None = None
+    """Only addresses inside one of these; None: no condition."""
+    not_nets: tuple[IPNetwork, ...] = ()
+    """Only addresses inside none of these."""
+    nodes: LabelSelector | None = None
+    """Only host-networked pods on nodes whose labels match (and nothing else)."""
+    ip_version: int | None = None
+    """Only addresses of this IP version (Calico's rule `ipVersion`); None: either."""
+    network_sets: bool = False
+    """Calico: the selectors also take the NetworkSets they match, whose addresses then match
+    (`namespace_selector` global(): GlobalNetworkSets only)."""
+
+    @property
+    def has_pod_conditions(self) -> bool:
+        return (
+            self.namespace is not None
+            or self.namespace_selector is not None
+            or self.pod_selector is not None
+            or self.not_pod_selector is not None
+            or self.service_accounts is not None
+            or self.service_account_selector is not None
+            or self.service is not None
+        )
+
+
+@dataclass(frozen=True)
+class NamedPort:
+    """A port named in a rule, resolved on the destination pod's container ports."""
+
+    name: str
+    protocol: str | None = None
+    """Only a container port of this protocol; None: whatever protocol the pod gives it."""
+
+
+@dataclass(frozen=True)
+class TieredRule:
+    """One rule of a tiered policy, in the direction of the list holding it."""
+
+    action: RuleAction
+    peers: tuple[Entity, ...]
+    """The other end (the source of ingress traffic, the destination of egress traffic):
+    traffic matches when any of them does (a Calico rule has one). Empty: nothing."""
+    local: Entity | None = None
+    """A further condition on the policy's own endpoint (Calico: `destination` of an ingress
+    rule, `source` of an egress rule); None: none."""
+    conns: ConnectionSet = field(default_factory=ConnectionSet.all)
+    """Ports and protocols matched by number (all: no port condition)."""
+    named: tuple[NamedPort, ...] = ()
+    """Ports matched by name, resolved on the destination pod."""
+    not_conns: ConnectionSet = field(default_factory=ConnectionSet.none)
+    """Ports and protocols excluded by number (Calico's notPorts, notProtocol, notICMP)."""
+    not_named: tuple[NamedPort, ...] = ()
+    """Ports excluded by name."""
+    service_ports: ServiceRef | None = None
+    """Only the target ports of this Service (Calico's destination `services`)."""
+    name: str = ""
+    """The rule's `name` (the network-policy API), for explanations."""
+    path: str = ""
+    """Where it is written, e.g. `spec.egress[2]`."""
+
+
+class StagedAction(StrEnum):
+    """What a staged Calico policy would do once enforced."""
+
+    SET = "Set"
+    """Create it, or replace the policy of the same name."""
+    DELETE = "Delete"
+    """Remove the policy of the same name."""
+
+
+@dataclass(frozen=True)
+class TieredPolicy:
+    """A policy with a tier, an order and rules with actions, from any API.
+
+    Read from AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy and
+    Calico's NetworkPolicy, GlobalNetworkPolicy and their staged kinds. Kubernetes
+    NetworkPolicies stay `NetworkPolicy` records; the engine places them in `default`.
+    """
+
+    kind: str
+    """The manifest's kind (`AdminNetworkPolicy`, `GlobalNetworkPolicy`, ...)."""
+    name: str
+    namespace: str = ""
+    """"" for cluster-scoped kinds."""
+    tier: str = "default"
+    order: float | None = None
+    """Position in the tier (priority or Calico order), lowest first; None: after the rest."""
+    subject: Entity = field(default_factory=Entity)
+    """The pods it applies to (pod conditions only)."""
+    ingress: tuple[TieredRule, ...] = ()
+    egress: tuple[TieredRule, ...] = ()
+    affects_ingress: bool = True
+    affects_egress: bool = True
+    """Whether it applies to each direction (Calico's `types`; the network-policy API: a
+    direction with rules)."""
+    staged: StagedAction | None = None
+    """None: enforced; else a staged policy, never enforced (see `netkit.staged`)."""
+    source: str = ""
+
+    @property
+    def ref(self) -> str:
+        """How explanations name it: `anp/NAME`, `gnp/NAME`, `calico/NS/NAME`, ..."""
+        prefix = _POLICY_PREFIXES.get(self.kind, self.kind.lower())
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{prefix}/{where}{self.name}" if prefix else f"{where}{self.name}"
+
+
+@dataclass(frozen=True)
+class StagedKubernetesPolicy:
+    """A Calico StagedKubernetesNetworkPolicy: the NetworkPolicy it would set or delete."""
+
+    action: StagedAction
+    policy: NetworkPolicy
+
+
+_POLICY_PREFIXES = {
+    "AdminNetworkPolicy": "anp",
+    "BaselineAdminNetworkPolicy": "banp",
+    "ClusterNetworkPolicy": "cnp",
+    "GlobalNetworkPolicy": "gnp",
+    "NetworkPolicy": "calico",
+    "StagedNetworkPolicy": "staged",
+    "StagedGlobalNetworkPolicy": "staged-gnp",
+    "StagedKubernetesNetworkPolicy": "staged-knp",
+}
+
+
 # --------------------------------------------------------------------------- intent
 
 
@@ -432,6 +735,8 @@ class NetworkModel:
     address_spaces: tuple[AddressSpace, ...] = ()
     docker_networks: tuple[DockerNetwork, ...] = ()
     docker_containers: tuple[DockerContainer, ...] = ()
+    docker_engines: tuple[DockerEngine, ...] = ()
+    """Engines the model was read from (`--docker`), or that a stack names (`docker.hosts`)."""
     calico_pools: tuple[CalicoPool, ...] = ()
     cni: tuple[CniInstall, ...] = ()
     namespaces: tuple[Namespace, ...] = ()
@@ -439,6 +744,14 @@ class NetworkModel:
     services: tuple[Service, ...] = ()
     ingresses: tuple[Ingress, ...] = ()
     network_policies: tuple[NetworkPolicy, ...] = ()
+    tiered_policies: tuple[TieredPolicy, ...] = ()
+    """AdminNetworkPolicies, ClusterNetworkPolicies, Calico policies (staged ones too)."""
+    policy_tiers: tuple[PolicyTier, ...] = ()
+    """Tiers declared (Calico `Tier`s); the implied ones are added by the engine."""
+    staged_kubernetes_policies: tuple[StagedKubernetesPolicy, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    service_accounts: tuple[ServiceAccount, ...] = ()
+    network_sets: tuple[NetworkSet, ...] = ()
     connections: tuple[DeclaredConnection, ...] | None = None
     """Declared intent; None when the front door has none (plain manifests)."""
     exposure: ExposurePolicy = field(default_factory=ExposurePolicy)
@@ -472,6 +785,7 @@ class NetworkModel:
         seen = {ns.name: ns for ns in self.namespaces}
         used = [w.namespace for w in self.workloads]
         used += [p.namespace for p in self.network_policies]
+        used += [p.namespace for p in self.tiered_policies if p.namespace]
         used += [s.namespace for s in self.services]
         for name in used:
             if name not in seen:

@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING
 
-from netkit.errors import InvalidValue
+from netkit.errors import InvalidValue, shown
 
 if TYPE_CHECKING:
     from netkit.model import Endpoint
@@ -28,26 +28,27 @@ def _suggest_dns_label(value: str) -> str:
 def dns_label(value: object, what: str = "name") -> str:
     """An RFC 1123 label: namespaces, Services, Deployments, ports' names."""
     if not isinstance(value, str) or not value:
-        raise InvalidValue(f"{what} {value!r}: expected a non-empty lowercase name like 'web'")
+        raise InvalidValue(f"{what} {shown(value)}: expected a non-empty lowercase name like 'web'")
     if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
         raise InvalidValue(
-            f"{what} {value!r}: must be at most 63 lowercase letters, digits or '-', "
+            f"{what} {shown(value)}: must be at most 63 lowercase letters, digits or '-', "
             f"starting and ending with a letter or digit; try {_suggest_dns_label(value)!r}"
         )
     return value
 
 
 def dns_subdomain(value: object, what: str = "name") -> str:
-    """An RFC 1123 subdomain (dot-separated labels, at most 253 characters)."""
+    """An RFC 1123 subdomain as the API server checks it: dot-separated labels of
+    lowercase letters, digits and '-', at most 253 characters in all."""
     if not isinstance(value, str) or not value:
-        raise InvalidValue(f"{what} {value!r}: expected a DNS name like 'shop.example.com'")
+        raise InvalidValue(f"{what} {shown(value)}: expected a DNS name like 'shop.example.com'")
     if len(value) > 253:
-        raise InvalidValue(f"{what} {value!r}: longer than 253 characters")
+        raise InvalidValue(f"{what} {shown(value)}: longer than 253 characters")
     for part in value.split("."):
-        if not _DNS_LABEL.fullmatch(part) or len(part) > 63:
+        if not _DNS_LABEL.fullmatch(part):
             raise InvalidValue(
-                f"{what} {value!r}: {part!r} is not a DNS label "
-                "(lowercase letters, digits and '-', at most 63 characters)"
+                f"{what} {shown(value)}: {shown(part)} is not a DNS label "
+                "(lowercase letters, digits and '-', starting and ending with a letter or digit)"
             )
     return value
 
@@ -62,7 +63,7 @@ def dns_1035_label(value: object, what: str = "name") -> str:
     assert isinstance(value, str)
     if not _DNS_1035_LABEL.fullmatch(value):
         raise InvalidValue(
-            f"{what} {value!r}: must start with a lowercase letter (an RFC 1035 label, as "
+            f"{what} {shown(value)}: must start with a lowercase letter (an RFC 1035 label, as "
             "Service names are)"
         )
     return value
@@ -79,7 +80,7 @@ def iana_service_name(value: object, what: str = "port name") -> str:
         or not any("a" <= c <= "z" for c in value)
     ):
         raise InvalidValue(
-            f"{what} {value!r} is not an IANA service name (at most 15 lowercase letters, "
+            f"{what} {shown(value)} is not an IANA service name (at most 15 lowercase letters, "
             "digits and '-', with at least one letter, no '-' at either end or twice in a "
             "row), which the API server requires of a named port"
         )
@@ -97,13 +98,17 @@ def hostname(value: object, what: str = "host") -> str:
 def label_key(value: object, what: str = "label key") -> str:
     """A qualified label key: `[prefix/]name`, prefix a DNS subdomain."""
     if not isinstance(value, str) or not value:
-        raise InvalidValue(f"{what} {value!r}: expected a key like 'app' or 'example.com/tier'")
-    prefix, _, name = value.rpartition("/")
+        raise InvalidValue(
+            f"{what} {shown(value)}: expected a key like 'app' or 'example.com/tier'"
+        )
+    prefix, slash, name = value.rpartition("/")
+    if slash and not prefix:
+        raise InvalidValue(f"{what} {shown(value)}: the prefix before '/' is empty")
     if prefix:
-        dns_subdomain(prefix, f"{what} prefix of {value!r}")
+        dns_subdomain(prefix, f"{what} prefix of {shown(value)}")
     if len(name) > 63 or not _LABEL_NAME.fullmatch(name):
         raise InvalidValue(
-            f"{what} {value!r}: the name part must be at most 63 characters of letters, "
+            f"{what} {shown(value)}: the name part must be at most 63 characters of letters, "
             "digits, '-', '_' or '.', starting and ending with a letter or digit"
         )
     return value
@@ -112,10 +117,10 @@ def label_key(value: object, what: str = "label key") -> str:
 def label_value(value: object, what: str = "label value") -> str:
     """A label value: empty, or at most 63 characters like a label name."""
     if not isinstance(value, str):
-        raise InvalidValue(f"{what} {value!r}: label values are strings; quote it in YAML")
+        raise InvalidValue(f"{what} {shown(value)}: label values are strings; quote it in YAML")
     if value and (len(value) > 63 or not _LABEL_NAME.fullmatch(value)):
         raise InvalidValue(
-            f"{what} {value!r}: must be at most 63 characters of letters, digits, '-', '_' "
+            f"{what} {shown(value)}: must be at most 63 characters of letters, digits, '-', '_' "
             "or '.', starting and ending with a letter or digit"
         )
     return value
@@ -124,7 +129,7 @@ def label_value(value: object, what: str = "label value") -> str:
 def labels(mapping: object, what: str = "labels") -> dict[str, str]:
     """A label map, every key and value checked."""
     if not isinstance(mapping, dict):
-        raise InvalidValue(f"{what} {mapping!r}: expected a mapping of key: value")
+        raise InvalidValue(f"{what} {shown(mapping)}: expected a mapping of key: value")
     return {
         label_key(key, f"label key in {what}"): label_value(val, f"value of label {key!r}")
         for key, val in mapping.items()
@@ -135,7 +140,7 @@ def docker_name(value: object, what: str = "name") -> str:
     """A Docker object name (network, container)."""
     if not isinstance(value, str) or not _DOCKER_NAME.fullmatch(value):
         raise InvalidValue(
-            f"{what} {value!r}: Docker names are letters, digits, '_', '.' or '-', "
+            f"{what} {shown(value)}: Docker names are letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"
         )
     return value

@@ -182,7 +182,56 @@ def _nested(inner: IPNetwork, outer: IPNetwork) -> bool:
     return inner.version == outer.version and o_start <= i_start and i_end <= o_end
 
 
-_OUTSIDE_THE_STACK = (Layer.HOST_ROUTE, Layer.DOCKER_DEFAULT_POOL)
+_OUTSIDE_THE_STACK = (Layer.HOST_ROUTE, Layer.DOCKER_DEFAULT_POOL, Layer.DOCKER_SWARM_POOL)
+_NETWORKS = (Layer.DOCKER_BRIDGE, Layer.DOCKER_OVERLAY)
+_SINGLE_HOST = "local"
+"""The host of a stack's single engine (no `docker.hosts`), as `--docker` names it."""
+
+
+def _host(space: AddressSpace) -> str:
+    return space.host or _SINGLE_HOST
+
+
+def _same_network(a: AddressSpace, b: AddressSpace) -> bool:
+    """A network the stack declares and the same network read from its engine."""
+    return (
+        a.live != b.live
+        and a.layer is b.layer
+        and a.name == b.name
+        and a.cidr == b.cidr
+        and (a.layer is Layer.DOCKER_OVERLAY or _host(a) == _host(b))
+    )
+
+
+def docker_expected(a: AddressSpace, b: AddressSpace) -> bool:
+    """True for overlaps with what runs on Docker engines (`live` spaces) that are no
+    collision: see `expected_nesting`."""
+    if not (a.live or b.live):
+        return False
+    if _same_network(a, b):
+        return True
+    if a.layer in _NETWORKS and b.layer in _NETWORKS:
+        # Two local networks of two hosts never meet (two routing tables); an overlay
+        # reaches every host, so it meets any of them.
+        return (
+            a.layer is Layer.DOCKER_BRIDGE
+            and b.layer is Layer.DOCKER_BRIDGE
+            and _host(a) != _host(b)
+        )
+    for pool, net in ((a, b), (b, a)):
+        if pool.live and pool.layer is Layer.DOCKER_DEFAULT_POOL:
+            # The daemon allocates bridges from its pools around the networks of its own
+            # host; another host's daemon never routes them. Overlays it does not see.
+            return net.layer is Layer.DOCKER_BRIDGE
+        if pool.layer is Layer.DOCKER_SWARM_POOL:
+            # The swarm allocates overlays around those it knows; it does not see the
+            # bridges of its hosts.
+            return net.layer is Layer.DOCKER_OVERLAY
+    for route, net in ((a, b), (b, a)):
+        if route.layer is Layer.HOST_ROUTE and net.live and net.layer is Layer.DOCKER_BRIDGE:
+            # A running bridge's own route on its host.
+            return route.cidr == net.cidr and _host(route) == _host(net)
+    return False
 
 
 def expected_nesting(a: AddressSpace, b: AddressSpace) -> bool:
@@ -195,9 +244,23 @@ def expected_nesting(a: AddressSpace, b: AddressSpace) -> bool:
       longest-prefix match; default pools are only candidates);
     - a route of one Docker host and a network of another: two routing tables.
 
+    With networks and pools read from running engines (`AddressSpace.live`):
+
+    - a network the stack declares and the same network running (same name, range and
+      host): it is deployed;
+    - two bridges of two different hosts (an overlay meets every host's);
+    - a daemon's default pools and the bridges (of its host or another): the daemon
+      allocates around those of its host and never routes another's; but an overlay
+      inside a daemon's pools may be taken by the next network that host allocates;
+    - the swarm's pool and an overlay: the swarm allocates around the overlays it knows,
+      but not around the bridges of its hosts, which are reported;
+    - a running bridge and its own route on its host.
+
     Anything else, even two ranges of one resource (two pools of one Installation, two
     subnets of one Docker network), is a real overlap.
     """
+    if docker_expected(a, b):
+        return True
     for pool, pod in ((a, b), (b, a)):
         if (
             pool.layer is Layer.CALICO_POOL

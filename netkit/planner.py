@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from netkit import names
 from netkit.cidr import parse_cidr
 from netkit.digits import decimal
-from netkit.errors import InvalidValue, NetkitError
+from netkit.errors import InvalidValue, NetkitError, shown
 from netkit.model import AddressSpace, IPNetwork, Layer
 from netkit.overlap import Interval, bounds
 
@@ -58,9 +58,12 @@ class SubnetRequest:
         number = decimal(size.removeprefix("/"))
         if number is None:
             raise InvalidValue(f"{field} {text!r}: {size!r} is not a prefix or a number; {usage}")
-        if size.startswith("/"):
-            return cls(name, prefix=number)
-        return cls(name, hosts=number)
+        try:
+            if size.startswith("/"):
+                return cls(name, prefix=number)
+            return cls(name, hosts=number)
+        except InvalidValue as error:
+            raise InvalidValue(f"{field} {shown(text)}: {error}") from None
 
     def __str__(self) -> str:
         return (

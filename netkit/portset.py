@@ -8,6 +8,13 @@ built, so results can be compared, deduplicated and used as dict keys.
 `No Connections`, or protocol groups sorted by protocol name and joined with `,`, each
 `PROTO p1,p2-p3` (`TCP 10053-10054,UDP 10053`). Every port of one protocol prints as
 `TCP 1-65535`: only the set of all protocols and ports is `All Connections`.
+
+ICMP is held too, as (type, code) pairs: Calico rules match it (`protocol: ICMP`,
+`icmp: {type: 8}`), and a policy rule without ports admits it as much as any port. The
+netpol-analyzer notation has no word for it, so `str()` shows the TCP, UDP and SCTP part
+alone, exactly as before; `text(icmp=True)` shows ICMP as a group of its own
+(`ICMP 8`, `ICMP 3:1`, `ICMP` for every message), and `All Connections` then means ICMP
+as well. `ConnectionSet.all()` holds every ICMP message.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ __all__ = [
 ]
 
 PROTOCOLS: tuple[str, ...] = ("SCTP", "TCP", "UDP")
-"""Supported protocols, in the order the notation prints them (sorted by name)."""
+"""Protocols with ports, in the order the notation prints them (sorted by name)."""
+ICMP = "ICMP"
+"""ICMP (for IPv4), held as (type, code) pairs rather than ports."""
 
 MIN_PORT = 1
 MAX_PORT = 65535
@@ -40,6 +49,9 @@ Ranges = tuple[Interval, ...]
 
 _FULL: Ranges = ((MIN_PORT, MAX_PORT),)
 _INDEX = {name: i for i, name in enumerate(PROTOCOLS)}
+# ICMP messages as type * 256 + code: 0-65535 holds every (type, code) pair.
+_ICMP_LAST = 255 * 256 + 255
+_ICMP_FULL: Ranges = ((0, _ICMP_LAST),)
 
 
 def _protocol_index(protocol: str) -> int:
@@ -49,9 +61,9 @@ def _protocol_index(protocol: str) -> int:
     return index
 
 
-def _normalize(intervals: Iterable[Interval]) -> Ranges:
-    """Sort, clip to 1-65535 and merge overlapping or adjacent intervals."""
-    cleaned = sorted((max(lo, MIN_PORT), min(hi, MAX_PORT)) for lo, hi in intervals if lo <= hi)
+def _normalize(intervals: Iterable[Interval], low: int = MIN_PORT, high: int = MAX_PORT) -> Ranges:
+    """Sort, clip to `low`-`high` (ports: 1-65535) and merge overlapping or adjacent intervals."""
+    cleaned = sorted((max(lo, low), min(hi, high)) for lo, hi in intervals if lo <= hi)
     merged: list[Interval] = []
     for lo, hi in cleaned:
         if lo > hi:
@@ -120,6 +132,42 @@ def _ranges_text(ranges: Ranges) -> str:
     return ",".join(f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in ranges)
 
 
+def _icmp_text(ranges: Ranges) -> str:
+    """`ICMP` (every message), else types and type:code pairs: `ICMP 0,3:1-4,8-10`."""
+    if ranges == _ICMP_FULL:
+        return ICMP
+    parts: list[str] = []
+    for lo, hi in ranges:
+        while lo <= hi:
+            kind, code = divmod(lo, 256)
+            if code == 0 and hi >= lo + 255:
+                last = (hi + 1) // 256 - 1  # the last type whose every code is held
+                parts.append(f"{kind}" if last == kind else f"{kind}-{last}")
+                lo = (last + 1) * 256
+            else:
+                end = min(hi, kind * 256 + 255)
+                parts.append(f"{kind}:{code}" if end == lo else f"{kind}:{code}-{end % 256}")
+                lo = end + 1
+    return f"{ICMP} " + ",".join(parts)
+
+
+def _icmp_parse(item: str, text: str) -> Interval:
+    """`8` (every code of type 8), `8-10`, `3:1`, `3:1-4` as an interval of messages."""
+    kind_text, _, code_text = item.partition(":")
+    if code_text:
+        kind = decimal(kind_text)
+        first, _, last = code_text.partition("-")
+        low, high = decimal(first), decimal(last or first)
+        if kind is None or low is None or high is None or kind > 255 or high > 255 or low > high:
+            raise InvalidValue(f"connections {text!r}: {item!r} is not an ICMP type:code")
+        return kind * 256 + low, kind * 256 + high
+    first, _, last = kind_text.partition("-")
+    low, high = decimal(first), decimal(last or first)
+    if low is None or high is None or high > 255 or low > high:
+        raise InvalidValue(f"connections {text!r}: {item!r} is not an ICMP type")
+    return low * 256, high * 256 + 255
+
+
 class ConnectionSet:
     """An immutable set of (protocol, port) pairs over TCP, UDP and SCTP ports 1-65535.
 
@@ -129,9 +177,10 @@ class ConnectionSet:
     with `|`, `&` and `-` (or `union`, `intersection`, `difference`).
     """
 
-    __slots__ = ("_hash", "_ranges")
+    __slots__ = ("_hash", "_icmp", "_ranges")
 
     _ranges: tuple[Ranges, Ranges, Ranges]
+    _icmp: Ranges
     _hash: int
 
     def __init__(self, ports: Mapping[str, Iterable[Interval]] | None = None) -> None:
@@ -142,23 +191,38 @@ class ConnectionSet:
             ranges[index] = _normalize((*ranges[index], *intervals))
         self._set(ranges[0], ranges[1], ranges[2])
 
-    def _set(self, sctp: Ranges, tcp: Ranges, udp: Ranges) -> None:
+    def _set(self, sctp: Ranges, tcp: Ranges, udp: Ranges, icmp: Ranges = ()) -> None:
         self._ranges = (sctp, tcp, udp)
-        self._hash = hash(self._ranges)
+        self._icmp = icmp
+        self._hash = hash((self._ranges, icmp))
 
     @classmethod
-    def _make(cls, sctp: Ranges, tcp: Ranges, udp: Ranges) -> ConnectionSet:
+    def _make(cls, sctp: Ranges, tcp: Ranges, udp: Ranges, icmp: Ranges = ()) -> ConnectionSet:
         # Internal fast path: the ranges are already normalized.
         new = cls.__new__(cls)
-        new._set(sctp, tcp, udp)
+        new._set(sctp, tcp, udp, icmp)
         return new
 
     # ----------------------------------------------------------------- constructors
 
     @classmethod
     def all(cls) -> ConnectionSet:
-        """Every port of every protocol."""
+        """Every port of every protocol, and every ICMP message."""
         return _ALL
+
+    @classmethod
+    def icmp(cls, kind: int | None = None, code: int | None = None) -> ConnectionSet:
+        """ICMP messages: every one (no `kind`), every code of type `kind`, or one pair."""
+        if kind is None:
+            if code is not None:
+                raise InvalidValue(f"ICMP code {code!r} needs a type")
+            return cls._make((), (), (), _ICMP_FULL)
+        for what, value in (("type", kind), ("code", code)):
+            if value is not None and not 0 <= value <= 255:
+                raise InvalidValue(f"ICMP {what} {value!r}: ICMP types and codes are 0-255")
+        if code is None:
+            return cls._make((), (), (), ((kind * 256, kind * 256 + 255),))
+        return cls._make((), (), (), ((kind * 256 + code, kind * 256 + code),))
 
     @classmethod
     def none(cls) -> ConnectionSet:
@@ -190,12 +254,20 @@ class ConnectionSet:
         if value == NO_CONNECTIONS:
             return _NONE
         ports: dict[str, list[Interval]] = {}
+        icmp: list[Interval] = []
         protocol = ""
         for part in value.split(","):
             item = part.strip()
+            if item.upper() == ICMP:
+                protocol = ICMP
+                icmp.append((0, _ICMP_LAST))
+                continue
             head, _, rest = item.partition(" ")
             if rest:
                 protocol, item = head.upper(), rest.strip()
+            if protocol == ICMP:
+                icmp.append(_icmp_parse(item, text))
+                continue
             if protocol not in _INDEX:
                 raise InvalidValue(
                     f"connections {text!r}: expected 'All Connections' or 'TCP 80,UDP 53'"
@@ -205,7 +277,10 @@ class ConnectionSet:
             if low is None or high is None:
                 raise InvalidValue(f"connections {text!r}: {item!r} is not a port or range")
             ports.setdefault(protocol, []).append((low, high))
-        return cls(ports)
+        parsed = cls(ports)
+        if icmp:
+            parsed = parsed | cls._make((), (), (), _normalize(icmp, 0, _ICMP_LAST))
+        return parsed
 
     # ----------------------------------------------------------------- algebra
 
@@ -215,7 +290,12 @@ class ConnectionSet:
         if self is _NONE or other is _ALL:
             return other
         a, b = self._ranges, other._ranges
-        return ConnectionSet._make(_union(a[0], b[0]), _union(a[1], b[1]), _union(a[2], b[2]))
+        return ConnectionSet._make(
+            _union(a[0], b[0]),
+            _union(a[1], b[1]),
+            _union(a[2], b[2]),
+            _icmp_union(self._icmp, other._icmp),
+        )
 
     def intersection(self, other: ConnectionSet) -> ConnectionSet:
         if self is other or other is _ALL or self is _NONE:
@@ -224,7 +304,10 @@ class ConnectionSet:
             return other
         a, b = self._ranges, other._ranges
         return ConnectionSet._make(
-            _intersection(a[0], b[0]), _intersection(a[1], b[1]), _intersection(a[2], b[2])
+            _intersection(a[0], b[0]),
+            _intersection(a[1], b[1]),
+            _intersection(a[2], b[2]),
+            _intersection(self._icmp, other._icmp),
         )
 
     def difference(self, other: ConnectionSet) -> ConnectionSet:
@@ -234,7 +317,10 @@ class ConnectionSet:
             return _NONE
         a, b = self._ranges, other._ranges
         return ConnectionSet._make(
-            _difference(a[0], b[0]), _difference(a[1], b[1]), _difference(a[2], b[2])
+            _difference(a[0], b[0]),
+            _difference(a[1], b[1]),
+            _difference(a[2], b[2]),
+            _difference(self._icmp, other._icmp),
         )
 
     __or__ = union
@@ -245,11 +331,28 @@ class ConnectionSet:
 
     @property
     def is_empty(self) -> bool:
-        return not (self._ranges[0] or self._ranges[1] or self._ranges[2])
+        return not (self._ranges[0] or self._ranges[1] or self._ranges[2] or self._icmp)
 
     @property
     def is_all(self) -> bool:
-        return self._ranges == _ALL_RANGES
+        return self._ranges == _ALL_RANGES and self._icmp == _ICMP_FULL
+
+    @property
+    def ports_only(self) -> ConnectionSet:
+        """The TCP, UDP and SCTP part, without ICMP."""
+        if not self._icmp:
+            return self
+        return ConnectionSet._make(*self._ranges)
+
+    @property
+    def icmp_ranges(self) -> Ranges:
+        """The ICMP messages held, as intervals of `type * 256 + code`."""
+        return self._icmp
+
+    def allows_icmp(self, kind: int, code: int = 0) -> bool:
+        """Whether the ICMP message (`kind`, `code`) is in the set."""
+        value = kind * 256 + code
+        return any(lo <= value <= hi for lo, hi in self._icmp)
 
     def __bool__(self) -> bool:
         return not self.is_empty
@@ -285,26 +388,50 @@ class ConnectionSet:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ConnectionSet):
             return NotImplemented
-        return self._hash == other._hash and self._ranges == other._ranges
+        return (
+            self._hash == other._hash
+            and self._ranges == other._ranges
+            and self._icmp == other._icmp
+        )
 
     def __hash__(self) -> int:
         return self._hash
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, *, icmp: bool = False) -> str:
+        """The connectivity-list notation; with `icmp`, ICMP is shown as a group of its own
+        and `All Connections` means every ICMP message too (see the module docstring)."""
+        groups = [
+            f"{name} {_ranges_text(ranges)}"
+            for name, ranges in zip(PROTOCOLS, self._ranges, strict=True)
+            if ranges
+        ]
+        if not icmp:
+            if self._ranges == _ALL_RANGES:
+                return ALL_CONNECTIONS
+            return ",".join(groups) if groups else NO_CONNECTIONS
         if self.is_all:
             return ALL_CONNECTIONS
         if self.is_empty:
             return NO_CONNECTIONS
-        return ",".join(
-            f"{name} {_ranges_text(ranges)}"
-            for name, ranges in zip(PROTOCOLS, self._ranges, strict=True)
-            if ranges
-        )
+        if self._icmp:
+            groups.insert(0, _icmp_text(self._icmp))
+        return ",".join(groups)
 
     def __repr__(self) -> str:
-        return f"ConnectionSet.parse({str(self)!r})"
+        return f"ConnectionSet.parse({self.text(icmp=True)!r})"
+
+
+def _icmp_union(a: Ranges, b: Ranges) -> Ranges:
+    if not a or b == _ICMP_FULL:
+        return b
+    if not b or a == _ICMP_FULL:
+        return a
+    return _normalize((*a, *b), 0, _ICMP_LAST)
 
 
 _ALL_RANGES: tuple[Ranges, Ranges, Ranges] = (_FULL, _FULL, _FULL)
-_ALL = ConnectionSet._make(_FULL, _FULL, _FULL)
+_ALL = ConnectionSet._make(_FULL, _FULL, _FULL, _ICMP_FULL)
 _NONE = ConnectionSet._make((), (), ())

@@ -17,6 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
+from netkit.enforcers import deviation_for, kube_router_deviations, unenforced_kinds
 from netkit.model import NetworkModel, Workload
 from netkit.reachability import Reachability, analyze
 
@@ -57,6 +58,9 @@ class Probe:
 class Outcome:
     probe: Probe
     connected: bool
+    cause: str = ""
+    """What explains a disagreement when netkit knows (`label`): an enforcer's known
+    deviation, or a policy of a kind the enforcer does not apply."""
 
     @property
     def agrees(self) -> bool:
@@ -65,7 +69,84 @@ class Outcome:
     def line(self) -> str:
         said = "allowed" if self.probe.expected else "denied"
         did = "connected" if self.connected else "was blocked"
-        return f"{self.probe.describe()}: netkit computes {said}, the cluster {did}"
+        cause = f" ({self.cause})" if self.cause else ""
+        return f"{self.probe.describe()}: netkit computes {said}, the cluster {did}{cause}"
+
+
+def tiered_kinds(model: NetworkModel) -> list[str]:
+    """The kinds of the model's policies beyond NetworkPolicy (and Calico Tiers), sorted."""
+    kinds = {p.kind for p in model.tiered_policies}
+    if model.policy_tiers:
+        kinds.add("Tier")
+    return sorted(kinds)
+
+
+def limits_note(model: NetworkModel, enforcer: str | None) -> str | None:
+    """What `netkit probe` says before probing a cluster that holds tiered policies."""
+    kinds = tiered_kinds(model)
+    if not kinds:
+        return None
+    held = ", ".join(kinds[:-1]) + (" and " if len(kinds) > 1 else "") + kinds[-1]
+    unenforced = unenforced_kinds(model, enforcer) if enforcer else kinds
+    said = (
+        f"{enforcer} applies none of {', '.join(unenforced)}"
+        if enforcer and unenforced
+        else f"{enforcer} applies them"
+        if enforcer
+        else "no enforcer of these kinds is named (--enforcer)"
+    )
+    return (
+        f"the cluster holds {held} objects; probes test what its enforcer applies, and {said}. "
+        "On netkit's local cluster no enforcer of these kinds runs (kube-router enforces "
+        "NetworkPolicies only; Calico is not served there, kube-network-policies needs the "
+        "nftables queue expression, Antrea Open vSwitch), so they cannot be checked live: a "
+        "disagreement one of them explains is labelled as such (docs/policy-tiers.md)"
+    )
+
+
+def label(
+    outcomes: Sequence[Outcome],
+    model: NetworkModel,
+    reach: Reachability,
+    enforcer: str | None,
+) -> list[Outcome]:
+    """`outcomes`, each disagreement with the cause netkit knows of, if any."""
+    deviations = kube_router_deviations(model) if enforcer == "kube-router" else []
+    unenforced = set(unenforced_kinds(model, enforcer) if enforcer else tiered_kinds(model))
+    kinds = {p.ref: p.kind for p in model.tiered_policies}
+    labelled: list[Outcome] = []
+    for outcome in outcomes:
+        if outcome.agrees:
+            labelled.append(outcome)
+            continue
+        probe = outcome.probe
+        cause = ""
+        found = deviation_for(deviations, model, probe.src, probe.dst, probe.protocol, probe.port)
+        if found is not None and outcome.connected:
+            cause = f"kube-router's known deviation: {found.reason}"
+        elif unenforced:
+            deciding = _deciding_policies(reach, probe, kinds)
+            hit = [ref for ref in deciding if kinds[ref] in unenforced]
+            if hit:
+                cause = (
+                    f"decided by {', '.join(hit)}, of a kind the cluster's enforcer does not apply"
+                )
+        labelled.append(Outcome(probe, outcome.connected, cause))
+    return labelled
+
+
+def _deciding_policies(reach: Reachability, probe: Probe, kinds: Mapping[str, str]) -> list[str]:
+    """The tiered policies whose steps took the probe's port in its pair's walk."""
+    explanation = reach.explain(probe.src, probe.dst)
+    refs: list[str] = []
+    for verdict in (explanation.egress, explanation.ingress):
+        for step in verdict.steps if verdict is not None else ():
+            if not step.conns.allows(probe.protocol, probe.port):
+                continue
+            for ref in step.policy.split(", "):
+                if ref in kinds and ref not in refs:
+                    refs.append(ref)
+    return refs
 
 
 def live_pods(objects: Iterable[tuple[str, Mapping[str, Any]]]) -> list[LivePod]:

@@ -21,6 +21,7 @@ from netkit.model import (
     AddressSpace,
     CalicoPool,
     CniInstall,
+    ContainerPort,
     DockerAttachment,
     DockerContainer,
     DockerNetwork,
@@ -37,6 +38,14 @@ ROLE_LABEL = "netkit.role"
 MULTI_HOST_LABEL = "netkit.multi-host"
 HOST_LABEL = "netkit.host"
 """On networks and containers: the stack's name of the Docker host they were placed on."""
+PROJECT_LABEL = "netkit.project"
+STACK_LABEL = "netkit.stack"
+"""On every Docker network and container and every Kubernetes namespace a stack creates:
+the Pulumi project and stack whose state owns it (`netkit preflight` names them)."""
+PORTS_LABEL = "netkit.ports"
+"""On containers: the ports they listen on, e.g. `8080/tcp,5353/udp` (Docker has no field
+for a container's listening ports besides its image's EXPOSE)."""
+BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
 NETWORK_TYPE = "docker:index/network:Network"
 CONTAINER_TYPE = "docker:index/container:Container"
 INSTALLATION_TYPE = "kubernetes:operator.tigera.io/v1:Installation"
@@ -201,6 +210,7 @@ class _Builder:
                 role=labels.get(ROLE_LABEL, ""),
                 source=res.urn or res.name,
                 host=labels.get(HOST_LABEL, ""),
+                bridge_name=str(options.get(BRIDGE_NAME_OPTION) or ""),
             )
         )
 
@@ -223,6 +233,7 @@ class _Builder:
             )
             for i, p in enumerate(shapes.mappings(inputs.get("ports"), "ports"))
         )
+        labels = _labels(inputs.get("labels"))
         self.containers.append(
             DockerContainer(
                 name=str(inputs.get("name") or res.name),
@@ -230,7 +241,8 @@ class _Builder:
                 networks=attachments,
                 published=published,
                 source=res.urn or res.name,
-                host=_labels(inputs.get("labels")).get(HOST_LABEL, ""),
+                host=labels.get(HOST_LABEL, ""),
+                ports=parse_ports_label(labels.get(PORTS_LABEL, ""), PORTS_LABEL),
             )
         )
 
@@ -269,6 +281,23 @@ class _Builder:
         plugin = cni.plugin_of_chart(str(res.inputs.get("chart") or ""))
         if plugin is not None:
             self.cni.append(cni.install(res.name, plugin, res.urn or res.name))
+
+
+def ports_label(ports: Iterable[tuple[int, str]]) -> str:
+    """The `netkit.ports` label for (port, protocol) pairs: `8080/tcp,5353/udp`."""
+    return ",".join(f"{port}/{protocol.lower()}" for port, protocol in ports)
+
+
+def parse_ports_label(text: str, where: str) -> tuple[ContainerPort, ...]:
+    """The inverse of `ports_label`; raises `InvalidValue` naming `where`."""
+    ports: list[ContainerPort] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        number, _, proto = item.partition("/")
+        proto = (proto or "tcp").lower()
+        if proto not in ("tcp", "udp", "sctp"):
+            raise InvalidValue(f"{where}: {item!r}: expected PORT/tcp, PORT/udp or PORT/sctp")
+        ports.append(ContainerPort(port_number(number, where), proto.upper()))
+    return tuple(ports)
 
 
 def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
@@ -317,6 +346,7 @@ def model_from_resources(resources: Iterable[ResourceLike]) -> NetworkModel:
             "exposure": intent.exposure,
             "pod_cidr": intent.pod_cidr,
             "docker_hosts": intent.docker_hosts,
+            "docker_engines": intent.docker_engines,
             "dns_namespace": intent.dns_namespace,
             "dns_labels": intent.dns_labels,
             "ingress_controller_namespace": intent.ingress_controller_namespace,

@@ -30,8 +30,9 @@ from pydantic.alias_generators import to_camel
 
 from netkit import calico, docker_hosts, names
 from netkit.cidr import parse_cidr, parse_ip
+from netkit.digits import decimal
 from netkit.documents import read_documents
-from netkit.errors import InvalidStackConfig, InvalidValue, NetkitError
+from netkit.errors import MAX_SHOWN, InvalidStackConfig, InvalidValue, NetkitError, shown
 from netkit.model import Endpoint, IPNetwork, PolicyPort
 from netkit.ports import parse_port_spec, port_number
 from netkit.structured import DocumentProblem, load_json
@@ -53,11 +54,41 @@ def _check(func: Callable[..., Any], *args: Any) -> Callable[[Any], Any]:
     return validate
 
 
+def _pulumi_int(value: object) -> object:
+    """Pulumi's documented coercion for config values: a whole number written as text
+    ("8080", as `pulumi config set` stores it) is that number. Nothing else is turned into
+    an integer: true is not 1, and 2.0 is not 2 (the spec is strict, see `Spec`)."""
+    if isinstance(value, str):
+        number = decimal(value.removeprefix("-"))
+        if number is not None:
+            return -number if value.startswith("-") else number
+    return value
+
+
+def _pulumi_bool(value: object) -> object:
+    """Pulumi's `get_bool` reading of config text: "true"/"True" and "false"/"False"."""
+    return (
+        {"true": True, "True": True, "false": False, "False": False}.get(value, value)
+        if isinstance(value, str)
+        else value
+    )
+
+
+ConfigInt = Annotated[int, BeforeValidator(_pulumi_int)]
+"""A whole number: an int, or its decimal text (Pulumi's config coercion); never a
+boolean or a float."""
+ConfigBool = Annotated[bool, BeforeValidator(_pulumi_bool)]
+"""true or false, or Pulumi's text for them; never 1, 0 or "yes"."""
+
 # Every user-facing scalar goes through one of these, so messages stay uniform.
 Cidr = Annotated[str, AfterValidator(lambda v: str(parse_cidr(v)))]
 IpAddress = Annotated[str, AfterValidator(lambda v: str(parse_ip(v)))]
 DockerName = Annotated[str, AfterValidator(_check(names.docker_name))]
 K8sName = Annotated[str, AfterValidator(_check(names.dns_label))]
+ServiceName = Annotated[str, AfterValidator(_check(names.dns_1035_label, "service name"))]
+"""A Service's name: an RFC 1035 label, as the API server (and the manifest reader) want."""
+PortName = Annotated[str, AfterValidator(_check(names.iana_service_name))]
+"""A named port: an IANA service name, the manifest reader's rule for container ports."""
 HostName = Annotated[str, AfterValidator(_check(names.hostname))]
 
 
@@ -85,6 +116,10 @@ class Spec(BaseModel):
         populate_by_name=True,
         frozen=True,
         use_attribute_docstrings=True,
+        # No silent conversion: true is no replica count, 2.0 no port, 1 no boolean. The
+        # one coercion Pulumi documents for config values (text to a number or boolean)
+        # is ConfigInt's and ConfigBool's.
+        strict=True,
     )
 
 
@@ -160,17 +195,17 @@ class BridgeSpec(Spec):
     """The host (of `docker.hosts`) the bridge lives on. Default: the first host."""
     subnets: Subnets
     """IPAM config: one IPv4 and optionally one IPv6 subnet."""
-    internal: bool = True
+    internal: ConfigBool = True
     """No route out of the host. Default: True (backends stay private)."""
-    icc: bool = True
+    icc: ConfigBool = True
     """Inter-container communication on this bridge. Default: True (needed for DNS peers)."""
-    mtu: Annotated[int, Field(ge=68, le=65535)] | None = None
+    mtu: Annotated[ConfigInt, Field(ge=68, le=65535)] | None = None
     """Bridge MTU. Default: the engine's (1500)."""
     bridge_name: Annotated[str, Field(max_length=15, pattern=r"^[a-zA-Z0-9_.-]+$")] | None = None
     """Linux interface name (at most 15 characters). Default: `br-<id>`."""
     labels: LabelMap = Field(default_factory=dict)
     """Docker labels on the network."""
-    multi_host: bool = False
+    multi_host: ConfigBool = False
     """Meant to carry traffic between hosts (a bridge cannot: use an overlay)."""
     role: str = ""
     """Free-form tier ("frontend", "backend"); policy rules may key on it."""
@@ -183,13 +218,13 @@ class OverlaySpec(Spec):
     """Docker network name."""
     subnets: Subnets
     """IPAM config: one IPv4 and optionally one IPv6 subnet."""
-    encrypted: bool = False
+    encrypted: ConfigBool = False
     """IPsec between hosts. Default: False; prod stacks require it through the pack."""
-    attachable: bool = True
+    attachable: ConfigBool = True
     """Standalone containers may join (not only swarm services). Default: True."""
-    vxlan_id: Annotated[int, Field(ge=4097, le=16777215)] | None = None
+    vxlan_id: Annotated[ConfigInt, Field(ge=4097, le=16777215)] | None = None
     """VXLAN network identifier. Default: derived from the name, so it is stable across runs."""
-    internal: bool = False
+    internal: ConfigBool = False
     """No route out. Default: False."""
     labels: LabelMap = Field(default_factory=dict)
     """Docker labels on the network."""
@@ -217,6 +252,19 @@ class PublishSpec(Spec):
     """tcp or udp. Default: tcp."""
 
 
+class ListenSpec(Spec):
+    """A port the container listens on."""
+
+    port: Port
+    """Container port, e.g. 8080."""
+    protocol: Literal["tcp", "udp"] = "tcp"
+    """tcp or udp. Default: tcp."""
+
+
+DEFAULT_COMMAND = ["httpd", "-f", "-p", "8080"]
+"""A container's command unless the stack gives one: busybox httpd on 8080."""
+
+
 class ContainerSpec(Spec):
     """A container attached to declared networks with DNS aliases (service discovery)."""
 
@@ -226,12 +274,23 @@ class ContainerSpec(Spec):
     """The host (of `docker.hosts`) the container runs on. Default: the first host."""
     image: str | None = None
     """Image reference. Default: `docker.image`."""
-    command: list[str] = Field(default_factory=lambda: ["httpd", "-f", "-p", "8080"])
+    command: list[str] = Field(default_factory=lambda: list(DEFAULT_COMMAND))
     """Command. Default: busybox httpd on 8080, so peers have something to reach."""
     networks: Annotated[list[AttachmentSpec], Field(min_length=1)]
     """Networks to join (at least one), each with optional aliases."""
     publish: list[PublishSpec] = Field(default_factory=list)
     """Published ports. Default: none."""
+    ports: list[ListenSpec] | None = None
+    """Ports it listens on (`netkit probe` tries them). Default: 8080/tcp with the default command, else the published container ports."""
+
+    def listening(self) -> list[ListenSpec]:
+        """`ports`, or what the default says the container listens on."""
+        if self.ports is not None:
+            return self.ports
+        if self.command == DEFAULT_COMMAND:
+            return [ListenSpec(port=8080)]
+        seen = {(p.port, p.protocol) for p in self.publish}
+        return [ListenSpec(port=port, protocol=proto) for port, proto in sorted(seen)]
 
 
 class DockerSpec(Spec):
@@ -291,11 +350,11 @@ Encapsulation = Literal["IPIP", "IPIPCrossSubnet", "VXLAN", "VXLANCrossSubnet", 
 class IpPoolSpec(Spec):
     cidr: Cidr
     """Pod addresses for this pool, inside the pod CIDR."""
-    block_size: int | None = None
+    block_size: ConfigInt | None = None
     """Per-node block prefix. Default: 26 (IPv4) or 122 (IPv6), as Calico's."""
     encapsulation: Encapsulation = "VXLANCrossSubnet"
     """Default: VXLANCrossSubnet (encapsulate only between subnets; works on IPv6 too)."""
-    nat_outgoing: bool = True
+    nat_outgoing: ConfigBool = True
     """SNAT traffic leaving the pool. Default: True."""
     node_selector: str = "all()"
     """Calico selector of the nodes that use the pool. Default: all()."""
@@ -308,14 +367,14 @@ class CalicoSpec(Spec):
     """The operator's chart. None: the operator is already installed (manage only the Installation)."""
     namespace: K8sName = "tigera-operator"
     """Namespace of the operator. Default: tigera-operator."""
-    mtu: Annotated[int, Field(ge=576, le=9000)] | None = None
+    mtu: Annotated[ConfigInt, Field(ge=576, le=9000)] | None = None
     """Pod network MTU. Default: Calico auto-detects."""
     ip_pools: Annotated[list[IpPoolSpec], Field(min_length=1)]
     """IP pools (Calico allows at most 25; checked with Calico's other rules)."""
 
 
 class ServicePortSpec(Spec):
-    name: K8sName = "http"
+    name: PortName = "http"
     """Port name (container port and Service targetPort). Default: http."""
     port: Port = 8080
     """Service and container port. Default: 8080."""
@@ -330,11 +389,11 @@ _INTERNAL_SERVICE_TYPES: tuple[ServiceType, ...] = ("ClusterIP", "Headless")
 class AppServiceSpec(Spec):
     """One workload of a namespace: a Deployment and the Service in front of it."""
 
-    name: K8sName
+    name: ServiceName
     """Deployment and Service name; pods carry `app: <name>`."""
     image: str = "registry.local/netkit/app:1.0"
     """Container image. Default: a placeholder (manifests are rendered, not run, in dev)."""
-    replicas: Annotated[int, Field(ge=0)] = 2
+    replicas: Annotated[ConfigInt, Field(ge=0)] = 2
     """Pod replicas. Default: 2."""
     ports: Annotated[list[ServicePortSpec], Field(min_length=1)] = Field(
         default_factory=lambda: [ServicePortSpec()]
@@ -353,9 +412,9 @@ class NamespaceSpec(Spec):
     """Namespace labels (the name label is always added by Kubernetes)."""
     services: list[AppServiceSpec] = Field(default_factory=list)
     """Workloads of the namespace."""
-    default_deny: bool = True
-    """Deny all ingress and egress not declared as a connection. Default: True."""
-    allow_dns: bool = True
+    default_deny: ConfigBool | None = None
+    """Deny all ingress and egress not declared as a connection, with a NetworkPolicy of its own. Default: True, or False when `kubernetes.baseline` denies by default for every namespace."""
+    allow_dns: ConfigBool = True
     """With default deny, still allow DNS egress to the cluster DNS. Default: True."""
 
 
@@ -364,7 +423,7 @@ class IngressPathSpec(Spec):
     """Must start with "/". Default: "/"."""
     path_type: Literal["Prefix", "Exact"] = "Prefix"
     """Prefix or Exact. Default: Prefix."""
-    service: K8sName
+    service: ServiceName
     """A service declared in the ingress's namespace."""
     port: Port | None = None
     """Service port. Default: the service's first port."""
@@ -449,7 +508,7 @@ def _endpoint(value: object) -> Endpoint:
     names.dns_label(namespace, f"namespace in endpoint {value!r}")
     if workload == "*":
         return Endpoint(namespace=namespace)
-    names.dns_label(workload, f"service in endpoint {value!r}")
+    names.dns_1035_label(workload, f"service in endpoint {value!r}")
     return Endpoint(namespace=namespace, workload=workload)
 
 
@@ -466,6 +525,7 @@ class ConnectionSpec(Spec):
         frozen=True,
         arbitrary_types_allowed=True,
         use_attribute_docstrings=True,
+        strict=True,
     )
     source: EndpointSpec = Field(alias="from")
     """`from`: 'namespace/service', 'namespace/*' or a CIDR."""
@@ -480,10 +540,37 @@ class ExposureSpec(Spec):
     """Service types allowed. Default: ClusterIP and headless only."""
     external_ips: list[IpAddress] = Field(default_factory=list)
     """Service externalIPs allowed. Default: none."""
-    public_publish: bool = False
+    public_publish: ConfigBool = False
     """Docker may publish ports on 0.0.0.0. Default: False."""
-    overlay_encryption: bool = False
+    overlay_encryption: ConfigBool = False
     """Every overlay must be encrypted. Default: False (prod sets it)."""
+
+
+BaselineKind = Literal["GlobalNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"]
+
+BASELINE_EXEMPT = [
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "calico-system",
+    "calico-apiserver",
+    "tigera-operator",
+]
+
+
+class BaselineSpec(Spec):
+    """One cluster-wide policy that denies by default and keeps DNS, for every namespace."""
+
+    kind: BaselineKind
+    """The API that writes it: Calico's `GlobalNetworkPolicy` (needs Calico), the network-policy API's `BaselineAdminNetworkPolicy` (v1alpha1) or a Baseline-tier `ClusterNetworkPolicy` (v1alpha2)."""
+    name: K8sName = "netkit-baseline"
+    """Object name. Default: netkit-baseline (a BaselineAdminNetworkPolicy is always `default`, the one the API allows)."""
+    exempt_namespaces: list[K8sName] = Field(default_factory=lambda: list(BASELINE_EXEMPT))
+    """Namespaces it leaves alone (the cluster's own). The DNS and ingress controller namespaces are always left alone too. Default: kube-system, kube-public, kube-node-lease and Calico's."""
+    allow_dns: bool = True
+    """Still allow DNS to the cluster DNS (UDP and TCP 53). Default: True."""
+    order: Annotated[float, Field(ge=0)] = 2000
+    """GlobalNetworkPolicy only: its order in the default tier, after Kubernetes NetworkPolicies (1000). Default: 2000."""
 
 
 ClusterCni = Literal["calico", "cilium", "canal", "kube-router", "antrea", "weave", "flannel"]
@@ -509,6 +596,8 @@ class KubernetesSpec(Spec):
     """Node (host) networks, checked for overlap with everything else."""
     calico: CalicoSpec | None = None
     """Install Calico as CNI. Default: none (not managed by this stack)."""
+    baseline: BaselineSpec | None = None
+    """One cluster-wide policy denying by default and keeping DNS, instead of a default deny per namespace (docs/policy-tiers.md). Default: none."""
     cluster_cni: ClusterCni | None = None
     """The CNI plugin the cluster already runs (not installed by this stack), e.g. kube-router on the local cluster; the CNI rule counts it. Default: none."""
     dns: DnsSpec = Field(default_factory=DnsSpec)
@@ -521,6 +610,20 @@ class KubernetesSpec(Spec):
     """Ingresses routing hosts and paths to services."""
     connections: list[ConnectionSpec] = Field(default_factory=list)
     """Declared connections: the only traffic the policies allow."""
+
+    def default_deny(self, namespace: NamespaceSpec) -> bool:
+        """Whether `namespace` gets a default-deny NetworkPolicy of its own: as declared,
+        else unless a cluster baseline denies by default."""
+        if namespace.default_deny is not None:
+            return namespace.default_deny
+        return self.baseline is None
+
+    def baseline_exempt(self) -> list[str]:
+        """The namespaces the baseline leaves alone: the declared ones, the DNS's and the
+        ingress controller's."""
+        assert self.baseline is not None
+        extra = [self.dns.namespace, self.ingress_controller.namespace]
+        return list(dict.fromkeys([*self.baseline.exempt_namespaces, *extra]))
 
 
 class ReservedSpec(Spec):
@@ -578,8 +681,24 @@ def check_cross_references(spec: StackSpec) -> None:
         _check_ingresses,
         _check_connections,
         _check_calico,
+        _check_baseline,
     ):
         check(spec)
+
+
+def _check_baseline(spec: StackSpec) -> None:
+    """A GlobalNetworkPolicy baseline needs Calico to exist (its CRDs) and to enforce it."""
+    k8s = spec.kubernetes
+    baseline = k8s.baseline
+    if baseline is None or baseline.kind != "GlobalNetworkPolicy":
+        return
+    if k8s.calico is None and k8s.cluster_cni not in ("calico", "canal"):
+        raise _Problem(
+            "kubernetes.baseline.kind",
+            "a GlobalNetworkPolicy is Calico's; install Calico (kubernetes.calico) or name it "
+            "as the cluster's CNI (kubernetes.clusterCni: calico), or choose "
+            "BaselineAdminNetworkPolicy or ClusterNetworkPolicy",
+        )
 
 
 def _check_docker(spec: StackSpec) -> None:
@@ -882,8 +1001,8 @@ def _format_location(loc: tuple[int | str, ...]) -> str:
         elif not part.startswith(("function-", "list[", "dict[")):
             # A key with a line break or another unprintable character is shown quoted,
             # so the message stays on its one line.
-            shown = part if part.isprintable() else repr(part)
-            path += f".{shown}" if path else shown
+            key = part if part.isprintable() and len(part) <= MAX_SHOWN else shown(part)
+            path += f".{key}" if path else key
     return path
 
 
@@ -906,10 +1025,49 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
             message = f"unknown key {str(item['loc'][-1])!r}; check the spelling against the README's stack-file reference"
         elif item["type"] == "missing":
             message = "required key is missing"
+        elif item["type"] in _TYPE_WORDS:
+            message = _wrong_type(item["input"], _TYPE_WORDS[item["type"]])
         elif item["type"] != "value_error":
-            message = f"{item['input']!r}: {message}"
+            message = f"{shown(item['input'])}: {message}"
         found.append((loc, message))
     return found
+
+
+_TYPE_WORDS = {
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+}
+
+
+def _yaml_text(value: object) -> str:
+    """How the value reads in the stack file (YAML), for messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return repr(value)
+    return shown(value)
+
+
+def _wrong_type(value: object, wanted: str) -> str:
+    """What was written instead of `wanted`, and the fix; the spec converts no type into
+    another (but Pulumi's text for numbers and booleans)."""
+    found = _yaml_text(value)
+    if wanted == "a whole number" and isinstance(value, bool):
+        return f"{found} is a boolean, not a whole number; write the number, like 2"
+    if wanted == "a whole number" and isinstance(value, float):
+        fix = f"write {int(value)}" if value.is_integer() else "write a whole number"
+        return f"{found} is not a whole number; {fix}"
+    if wanted == "true or false" and isinstance(value, int | float):
+        return f"{found} is a number, not true or false; write true or false"
+    if wanted == "text" and isinstance(value, bool | int | float):
+        return f"{found} is not text; quote it if it is meant as text: '{found}'"
+    return f"{found}: expected {wanted}"
 
 
 def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
@@ -957,18 +1115,31 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
         return StackSpec.model_validate(data)
     except ValidationError as error:
         lines = [f"{source}: {PROJECT}:{loc}: {message}" for loc, message in _problems(error)]
-        raise InvalidStackConfig("\n".join(lines)) from None
+        raise InvalidStackConfig(*lines) from None
+
+
+def from_wire(value: Any) -> Any:
+    """Inputs as a component provider receives them from the engine, which carries every
+    number as a float (a YAML program's `replicas: 3` arrives as 3.0): whole floats read
+    as the integers they were written as; nothing else changes."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: from_wire(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_wire(item) for item in value]
+    return value
 
 
 def validate_record(record: type[RecordT], data: Any, source: str) -> RecordT:
     """One spec record (a bridge, a container) from plain data given outside a stack file,
-    e.g. a component's inputs from another language; mistakes read as the stack file's do,
-    one line each, prefixed with `source`."""
+    e.g. a component's inputs from another language (`from_wire`); mistakes read as the
+    stack file's do, one line each, prefixed with `source`."""
     try:
-        return record.model_validate(data)
+        return record.model_validate(from_wire(data))
     except ValidationError as error:
         lines = [f"{source}: {loc}: {message}" for loc, message in _problems(error)]
-        raise InvalidStackConfig("\n".join(lines)) from None
+        raise InvalidStackConfig(*lines) from None
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:

@@ -24,6 +24,7 @@ standard library with the same depth and duplicate-key rules.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -388,18 +389,34 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _constant(name: str) -> Any:
+    # `NaN`, `Infinity`: Python's json reads them, JSON (and Go, so kubectl) does not.
+    raise DocumentProblem(f"{name} is not a JSON number; write a number", 1)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        # 1e400: past the largest float, which Python reads as infinity and Go refuses.
+        raise DocumentProblem(f"the number {text[:40]} is out of range (above 1.8e308)", 1)
+    return value
+
+
 def load_json(text: str) -> Any:
     """The value of a JSON text, refused (`DocumentProblem`) when it nests deeper than
-    `MAX_DEPTH` or writes a key twice in one object. `json.JSONDecodeError` is raised
-    for bad syntax, as `json.loads` raises it."""
+    `MAX_DEPTH`, writes a key twice in one object, or holds a number JSON has no room
+    for (`NaN`, `Infinity`, 1e400). `json.JSONDecodeError` is raised for bad syntax, as
+    `json.loads` raises it."""
     try:
-        value = json.loads(text, object_pairs_hook=_pairs)
+        value = json.loads(
+            text, object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float
+        )
     except RecursionError:
         raise DocumentProblem(
             f"nested deeper than {MAX_DEPTH} levels; netkit reads no deeper structure", 1
         ) from None
     except ValueError as error:
-        if isinstance(error, json.JSONDecodeError):
+        if isinstance(error, json.JSONDecodeError | DocumentProblem):
             raise
         raise DocumentProblem(f"not a number netkit can read: {error}", 1) from None
     _check_json(value)

@@ -146,6 +146,7 @@ def _components() -> list[tuple[type[Any], str, str, type[Any] | None]]:
     from netkit_components.docker import BridgeNetwork, OverlayNetwork, ServiceContainer
     from netkit_components.kubernetes.app_service import AppService
     from netkit_components.kubernetes.calico import CalicoInstall
+    from netkit_components.kubernetes.cluster_baseline import ClusterBaseline
     from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
     from netkit_components.kubernetes.connections import Connection
     from netkit_components.kubernetes.ingress_route import IngressRoute
@@ -162,6 +163,12 @@ def _components() -> list[tuple[type[Any], str, str, type[Any] | None]]:
             spec.ContainerSpec,
         ),
         (CalicoInstall, "netkit:kubernetes:CalicoInstall", "kubernetes.calico", spec.CalicoSpec),
+        (
+            ClusterBaseline,
+            "netkit:kubernetes:ClusterBaseline",
+            "kubernetes.baseline",
+            spec.BaselineSpec,
+        ),
         (
             AppService,
             "netkit:kubernetes:AppService",
@@ -256,6 +263,7 @@ def rules_section() -> list[str]:
     and the rules of the field's tools it corresponds to (`netkit_policies.anchors`)."""
     from netkit_policies.anchors import ANCHORS
     from netkit_policies.registry import RULES
+    from netkit_policies.remediations import REMEDIATIONS
 
     rows = [
         "### Policy rules",
@@ -264,19 +272,41 @@ def rules_section() -> list[str]:
         "levels and properties are set per rule in one JSON config file. The anchor rules are "
         "those of kube-linter, Kyverno's policy library, Polaris, Checkov and Calico whose "
         "own test fixtures the rule is judged against (the policy-anchors conformance corpus, "
-        "196/196); none: a check only netkit's model can make.",
+        "196/196); none: a check only netkit's model can make. Each finding also carries the "
+        "rule's remediation steps and URL (docs/review.md).",
         "",
-        "| rule | default level | checks | config (default) | anchor rules |",
-        "| --- | --- | --- | --- | --- |",
+        "| rule | default level | severity | checks | config (default) | anchor rules |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for rule in RULES:
-        config = "; ".join(
-            f"`{key}` ({_short_default(schema['default'])})" for key, schema in rule.config.items()
-        ) or "none"
+        config = (
+            "; ".join(
+                f"`{key}` ({_short_default(schema['default'])})"
+                for key, schema in rule.config.items()
+            )
+            or "none"
+        )
         anchors = ", ".join(ANCHORS.get(rule.name, ())) or "none"
         rows.append(
-            f"| `{rule.name}` | {rule.level.value} | {_cell(rule.description)} | {config} "
-            f"| {_cell(anchors)} |"
+            f"| `{rule.name}` | {rule.level.value} | {rule.severity.value} "
+            f"| {_cell(rule.description)} | {config} | {_cell(anchors)} |"
+        )
+    rows += [
+        "",
+        "Fixes the pack makes at pulumi-policy's `remediate` level (set in the pack config; "
+        "at any other level they do nothing and the rule they fix reports):",
+        "",
+        "| policy | fixes | checks | config (default) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for remediation in REMEDIATIONS:
+        config = "; ".join(
+            f"`{key}` ({_short_default(schema['default'])})"
+            for key, schema in remediation.config.items()
+        )
+        rows.append(
+            f"| `{remediation.name}` | `{remediation.fixes}` "
+            f"| {_cell(remediation.description)} | {config} |"
         )
     return [*rows, ""]
 

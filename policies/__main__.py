@@ -22,8 +22,10 @@ from netkit_policies.startup import defer_unused_pulumi_modules  # noqa: E402 (a
 
 defer_unused_pulumi_modules()
 
-from netkit_policies.adapter import StackAnalysis, stack_policies  # noqa: E402 (imports pulumi)
+from netkit_policies.adapter import StackAnalysis, pack_policies, running_networks  # noqa: E402
 from netkit_policies.analyzer import serve  # noqa: E402
 
-analysis = StackAnalysis()
-serve("netkit", stack_policies(analysis), analysis)
+# The stack's engines are read for what already runs there (a host that does not answer
+# is skipped: the program names it before any resource).
+analysis = StackAnalysis(running_networks)
+serve("netkit", pack_policies(analysis), analysis)

@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -45,8 +49,10 @@ from pulumi_policy.proxy import (
     _DictProxy,
     _ListProxy,
 )
+from pulumi_policy.secret import _DictSecretsProxy, _ListSecretsProxy
 
-from netkit.errors import NetkitError
+from netkit.errors import NetkitError, one_line
+from netkit.model import AddressSpace, DockerEngine
 from netkit.resources import (
     KUBERNETES_IDENTITY,
     READ_PROPERTIES,
@@ -54,7 +60,9 @@ from netkit.resources import (
     model_from_resources,
 )
 from netkit_policies.registry import RULES, InvalidPolicyConfig, check_rule, validate_properties
+from netkit_policies.remediations import REMEDIATIONS, Remediation
 from netkit_policies.rules.base import UNKNOWN_MESSAGE, Context, Level, Rule
+from netkit_policies.rules.base import Severity as RuleSeverity
 
 UNKNOWN_SENTINELS = frozenset(
     {
@@ -75,6 +83,13 @@ _LEVELS = {
     Level.ADVISORY: EnforcementLevel.ADVISORY,
     Level.MANDATORY: EnforcementLevel.MANDATORY,
     Level.DISABLED: EnforcementLevel.DISABLED,
+}
+
+_SEVERITIES = {
+    RuleSeverity.LOW: Severity.LOW,
+    RuleSeverity.MEDIUM: Severity.MEDIUM,
+    RuleSeverity.HIGH: Severity.HIGH,
+    RuleSeverity.CRITICAL: Severity.CRITICAL,
 }
 
 _DROP = object()
@@ -169,13 +184,16 @@ class StackAnalysis:
     resources it is given.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, engines: RunningNetworks | None = None) -> None:
         self._local = threading.local()
+        self._engines = engines
+        """Reads the networks already on the stack's engines while serving the engine
+        (the pack's server passes `running_networks`); None reads none."""
 
     @contextmanager
     def serving(self, resources: Sequence[EngineResource]) -> Iterator[None]:
         """Within the block, this thread's policies read `resources`, read only once."""
-        self._local.reading = _read(resources)
+        self._local.reading = _read(resources, self._engines)
         try:
             yield
         finally:
@@ -194,14 +212,35 @@ class StackAnalysis:
         return reading
 
 
-def _read(resources: Sequence[EngineResource | PolicyResource]) -> _Reading:
+def _read(
+    resources: Sequence[EngineResource | PolicyResource], engines: RunningNetworks | None = None
+) -> _Reading:
     records, notes = to_records(resources)
     try:
         model = model_from_resources(records)
     except NetkitError as error:
         return error
     model = replace(model, unknown=(*model.unknown, *notes))
+    if engines is not None and model.docker_engines:
+        # What already runs on the engines the stack names: the engine-overlap rule
+        # compares the stack's networks with it.
+        running, skipped = engines(model.docker_engines)
+        model = replace(
+            model,
+            address_spaces=(*model.address_spaces, *running),
+            notes=(*model.notes, *skipped),
+        )
     return Context(model), {f"{r.type}::{r.name}": r.urn for r in records}
+
+
+RunningNetworks = Callable[[Sequence[DockerEngine]], tuple[list[AddressSpace], list[str]]]
+"""`(engines) -> (their networks' subnets, notes)`: `netkit.docker_live.running_networks`."""
+
+
+def running_networks(engines: Sequence[DockerEngine]) -> tuple[list[AddressSpace], list[str]]:
+    from netkit.docker_live import running_networks as read
+
+    return read(engines)
 
 
 def urn_of(source: str, urns: Mapping[str, str]) -> str | None:
@@ -220,7 +259,8 @@ def stack_policy(rule: Rule, analysis: StackAnalysis) -> StackValidationPolicy:
             context, urns = analysis.context_for(args.resources)
         except NetkitError as error:
             # A resource the model cannot read: say so rather than pass or crash the pack.
-            report_violation(f"could not read the stack into the network model: {error}", None)
+            problems = "; ".join(one_line(problem) for problem in error.problems)
+            report_violation(f"could not read the stack into the network model: {problems}", None)
             return
         config = args.get_config() or {}
         try:
@@ -249,9 +289,60 @@ def stack_policy(rule: Rule, analysis: StackAnalysis) -> StackValidationPolicy:
         config_schema=PolicyConfigSchema(properties={k: dict(v) for k, v in rule.config.items()})
         if rule.config
         else None,
+        severity=_SEVERITIES[rule.severity],
+        remediation_steps=rule.remediation,
+        url=rule.url,
+        tags=list(rule.tags),
     )
 
 
 def stack_policies(analysis: StackAnalysis) -> list[StackValidationPolicy]:
     """Every rule of the registry as a stack policy, all reading through `analysis`."""
     return [stack_policy(rule, analysis) for rule in RULES]
+
+
+def _raw(value: Any) -> Any:
+    """The inputs as plain lists and dicts, pulumi-policy's proxies taken off and its
+    `Secret` values kept as they are (so a secret stays one in the remediated inputs;
+    the fixes compare plain values only, so they leave a secret alone)."""
+    if isinstance(value, _DictProxy | _ListProxy | _DictSecretsProxy | _ListSecretsProxy):
+        value = value["__target"]
+    if isinstance(value, Mapping):
+        return {str(key): _raw(value[key]) for key in value}
+    if isinstance(value, list | tuple):
+        return [_raw(item) for item in value]
+    return value
+
+
+def remediation_policy(remediation: Remediation) -> ResourceValidationPolicy:
+    """The pulumi-policy form of a mechanical fix: a resource policy that only remediates
+    (at the `remediate` level; at any other it does nothing, the rule reports)."""
+    fixed_rule = next(rule for rule in RULES if rule.name == remediation.fixes)
+
+    def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+        if args.resource_type != remediation.resource_type:
+            return None
+        inputs = _raw(args.props)
+        if not isinstance(inputs, dict):
+            return None
+        return remediation.fix(inputs, remediation.resolve(args.get_config()))
+
+    return ResourceValidationPolicy(
+        name=remediation.name,
+        description=remediation.description,
+        # pulumi-policy's type says an awaitable; its Remediate takes a plain value too.
+        remediate=remediate,  # type: ignore[arg-type]
+        enforcement_level=EnforcementLevel.ADVISORY,
+        config_schema=PolicyConfigSchema(
+            properties={k: dict(v) for k, v in remediation.config.items()}
+        ),
+        severity=_SEVERITIES[fixed_rule.severity],
+        remediation_steps=f"Set this policy to remediate in the pack config to let the pack fix what {fixed_rule.name} reports.",
+        url=fixed_rule.url,
+        tags=[*fixed_rule.tags, "remediation"],
+    )
+
+
+def pack_policies(analysis: StackAnalysis) -> list[Policy]:
+    """The pack: every rule as a stack policy, then the mechanical fixes."""
+    return [*stack_policies(analysis), *(remediation_policy(r) for r in REMEDIATIONS)]

@@ -32,11 +32,10 @@ from pulumi_policy import (
     Policy,
     PolicyPack,
     ResourceValidationPolicy,
-    StackValidationPolicy,
 )
 from pulumi_policy.deserialize import deserialize_properties
 
-from netkit_policies.adapter import EngineResource, StackAnalysis, stack_policies
+from netkit_policies.adapter import EngineResource, StackAnalysis, pack_policies
 
 
 class SharedReadAnalyzer(pulumi_policy.policy._PolicyAnalyzerServicer):
@@ -47,7 +46,11 @@ class SharedReadAnalyzer(pulumi_policy.policy._PolicyAnalyzerServicer):
 
     def __init__(self, name: str, version: str, policies: list[Any], *rest: Any) -> None:
         super().__init__(name, version, policies, *rest)
-        self._per_resource = any(isinstance(p, ResourceValidationPolicy) for p in policies)
+        resource_policies = [p for p in policies if isinstance(p, ResourceValidationPolicy)]
+        # pulumi-policy's Analyze converts a resource only for policies that validate; for
+        # the pack's remediation-only policies it answers "not applicable", cheaply.
+        self._per_resource = bool(resource_policies)
+        self._remediations = [p for p in resource_policies if p.has_remediation()]
 
     # The engine calls Remediate and Analyze for every resource it registers, on the path
     # of the preview; for a pack of stack policies only pulumi-policy answers both with an
@@ -60,7 +63,10 @@ class SharedReadAnalyzer(pulumi_policy.policy._PolicyAnalyzerServicer):
         return analyzer_pb2.AnalyzeResponse()
 
     def Remediate(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC's name)
-        if self._per_resource:
+        # Only a remediation the pack config sets to `remediate` has work to do.
+        if any(
+            self._get_enforcement_level(p) == EnforcementLevel.REMEDIATE for p in self._remediations
+        ):
             return super().Remediate(request, context)  # type: ignore[no-untyped-call]
         return analyzer_pb2.RemediateResponse()
 
@@ -92,7 +98,7 @@ def in_process_analyzer(
     """The pack's analyzer (or pulumi-policy's own, `kind`) with every rule, in this
     process and without a server: its gRPC methods called directly (tests, benchmarks)."""
     analysis = StackAnalysis()
-    policies: list[Policy] = [*stack_policies(analysis)]
+    policies: list[Policy] = pack_policies(analysis)
     analyzer: Any = kind(
         "netkit", "0.0.1", policies, EnforcementLevel.ADVISORY,
         None, None, None, None, None, None, None,
@@ -101,7 +107,7 @@ def in_process_analyzer(
     return analyzer
 
 
-def serve(name: str, policies: Sequence[StackValidationPolicy], analysis: StackAnalysis) -> None:
+def serve(name: str, policies: Sequence[Policy], analysis: StackAnalysis) -> None:
     """Run the pack's gRPC server (never returns), its policies reading from `analysis`."""
     SharedReadAnalyzer.analysis = analysis
     pulumi_policy.policy._PolicyAnalyzerServicer = SharedReadAnalyzer  # type: ignore[misc, assignment]

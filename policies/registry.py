@@ -28,6 +28,7 @@ from typing import Any
 from netkit.documents import read_documents
 from netkit.errors import InvalidValue, NetkitError
 from netkit.model import NetworkModel
+from netkit_policies.remediations import REMEDIATIONS, Remediation
 from netkit_policies.rules import (
     cni,
     dangling,
@@ -36,6 +37,7 @@ from netkit_policies.rules import (
     least_privilege,
     overlap,
     privileges,
+    tiered,
 )
 from netkit_policies.rules.base import (
     FORMATS,
@@ -45,6 +47,7 @@ from netkit_policies.rules.base import (
     Level,
     ResourceRef,
     Rule,
+    Severity,
     UnknownNote,
     Violation,
 )
@@ -57,9 +60,10 @@ RULES: tuple[Rule, ...] = (
     *privileges.RULES,
     *docker.RULES,
     *cni.RULES,
+    *tiered.RULES,
 )
 """Every rule, in report order: overlap, least privilege, exposure, dangling references,
-pod privileges, Docker, CNI."""
+pod privileges, Docker, CNI, tiered policies."""
 
 _BY_NAME = {rule.name: rule for rule in RULES}
 ALL = "all"
@@ -72,6 +76,9 @@ class InvalidPolicyConfig(NetkitError, ValueError):
     """The policy pack configuration names an unknown rule, level or property."""
 
 
+_REMEDIATIONS = {remediation.name: remediation for remediation in REMEDIATIONS}
+
+
 def rule_named(name: str) -> Rule:
     try:
         return _BY_NAME[name]
@@ -80,7 +87,7 @@ def rule_named(name: str) -> Rule:
 
 
 def _did_you_mean(name: str) -> str:
-    close = difflib.get_close_matches(name, [*_BY_NAME, ALL], n=1)
+    close = difflib.get_close_matches(name, [*_BY_NAME, *_REMEDIATIONS, ALL], n=1)
     return f"; did you mean {close[0]!r}?" if close else f"; the rules are: {', '.join(_BY_NAME)}"
 
 
@@ -120,6 +127,15 @@ class PackConfig:
                 raw = entry.get(LEVEL_KEY) if isinstance(entry, Mapping) else entry
                 default_level = _level(raw, where)
                 continue
+            if name in _REMEDIATIONS:
+                # A fix the engine applies (`netkit check` reports the rule it fixes):
+                # its level and properties are checked, and have nothing to run here.
+                if not isinstance(entry, Mapping) or LEVEL_KEY in entry:
+                    _level(entry.get(LEVEL_KEY) if isinstance(entry, Mapping) else entry, where)
+                if isinstance(entry, Mapping):
+                    properties = {k: v for k, v in entry.items() if k != LEVEL_KEY}
+                    validate_properties(_REMEDIATIONS[str(name)], properties, where)
+                continue
             try:
                 rule = rule_named(str(name))
             except InvalidPolicyConfig as error:
@@ -157,12 +173,14 @@ class PackConfig:
         return self.values.get(rule.name, {})
 
 
-def schema_of(rule: Rule) -> dict[str, Any]:
+def schema_of(rule: Rule | Remediation) -> dict[str, Any]:
     """The rule's config as one JSON schema (what the engine validates against)."""
     return {"type": "object", "properties": dict(rule.config), "additionalProperties": False}
 
 
-def validate_properties(rule: Rule, properties: Mapping[str, Any], where: str) -> None:
+def validate_properties(
+    rule: Rule | Remediation, properties: Mapping[str, Any], where: str
+) -> None:
     """Raise `InvalidPolicyConfig` naming the property, the bad value and the schema."""
     for key in properties:
         if key not in rule.config:
@@ -214,6 +232,9 @@ def unknown_finding(rule: Rule, note: UnknownNote) -> Finding:
         Level.ADVISORY,
         ResourceRef(kind, note.name, "", note.key),
         UNKNOWN_MESSAGE.format(what=note.describe()),
+        Severity.LOW,
+        "Nothing to do now: the value is known at update, when the rule runs again.",
+        rule.url,
     )
 
 
@@ -246,7 +267,13 @@ def run_rule(
     if level is Level.DISABLED:
         return []
     violations, unknown = check_rule(rule, context, values)
-    findings = [Finding(rule.name, level, v.resource, v.message) for v in violations]
+    findings = [
+        Finding(
+            rule.name, level, v.resource, v.message, rule.severity, rule.remediation, rule.url,
+            v.value,
+        )
+        for v in violations
+    ]  # fmt: skip
     findings.extend(unknown_finding(rule, note) for note in unknown)
     return findings
 

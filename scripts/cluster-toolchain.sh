@@ -2,8 +2,8 @@
 # Build the local Kubernetes cluster's binaries from the Go module proxy (no
 # registry reachable here ships them):
 #   etcd                     go.etcd.io/etcd/server/v3 (toolchain/cluster/etcd)
-#   kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy
-#                            k8s.io/kubernetes (toolchain/cluster/kubernetes)
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy,
+#   kubectl                  k8s.io/kubernetes (toolchain/cluster/kubernetes)
 #   kube-router              github.com/cloudnativelabs/kube-router/v2, the
 #                            NetworkPolicy enforcer (toolchain/cluster/kube-router)
 # Versions: toolchain/cluster/versions.env.
@@ -40,7 +40,7 @@ src_hash=$(cd "$tc" && find . -type f ! -name '*.md' -print0 | LC_ALL=C sort -z 
 key="k8s-${CLUSTER_KUBERNETES_VERSION}_etcd-${CLUSTER_ETCD_VERSION}_kube-router-${CLUSTER_KUBE_ROUTER_VERSION}_${src_hash}"
 bin="${XDG_CACHE_HOME:-$HOME/.cache}/netkit/cluster/$key/bin"
 
-k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 names=(etcd "${k8s_cmds[@]}" kube-router)
 
 missing() {

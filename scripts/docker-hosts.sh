@@ -37,6 +37,9 @@ image="netkit/busybox:local"
 lan_ns="netkit-lan"
 lan_prefix="10.199.0"
 here="$(cd "$(dirname "$0")" && pwd)"
+# Seconds a worker gets to become Ready in the swarm after its engine starts (a loaded
+# machine can take more than a minute).
+READY_TIMEOUT="${NETKIT_SWARM_READY_TIMEOUT:-300}"
 
 usage() {
   echo "usage: scripts/docker-hosts.sh start|stop|status [N]   (N hosts, default 3, 1-20)" >&2
@@ -150,6 +153,29 @@ engine_up() {
 
 swarm_state() { dk "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || echo unknown; }
 
+# Whether the manager knows worker K's node (K may be a member that is still down).
+known_to_manager() {
+  local id
+  id="$(dk "$1" info --format '{{.Swarm.NodeID}}' 2>/dev/null || true)"
+  [ -n "$id" ] && dk 1 node inspect "$id" >/dev/null 2>&1
+}
+
+# Wait until worker K is an active member that the manager lists Ready: only then does its
+# engine attach containers to overlays (before, it answers "network ... not found").
+wait_ready() {
+  local k="$1" id _
+  for _ in $(seq 1 "$READY_TIMEOUT"); do
+    id="$(dk "$k" info --format '{{.Swarm.LocalNodeState}} {{.Swarm.NodeID}}' 2>/dev/null || true)"
+    if [ "${id%% *}" = active ] &&
+       dk 1 node inspect "${id#* }" --format '{{.Status.State}}' 2>/dev/null | grep -qx ready; then
+      return 0
+    fi
+    sleep 1
+  done
+  echo "host$k: not Ready in the swarm within ${READY_TIMEOUT} s (state ${id%% *}); see $state/host$k/dockerd.log" >&2
+  exit 1
+}
+
 swarm_up() {
   local k="$1" st token
   st="$(swarm_state "$k")"
@@ -161,27 +187,42 @@ swarm_up() {
     fi
     return 0
   fi
-  # A worker counts as joined only if the manager lists it Ready; one that joined an older
-  # swarm (the manager was re-initialised) leaves it and joins the current one.
-  # A worker whose engine has just restarted is `pending` until it reaches the manager
-  # again: give it that time. Leaving and joining anew would drop the overlay's attachment
-  # from the containers it already runs ("network ... not found" when they start).
-  local id _
-  for _ in $(seq 1 30); do
-    id="$(dk "$k" info --format '{{.Swarm.NodeID}}' 2>/dev/null || true)"
-    if [ "$st" = active ] && [ -n "$id" ] &&
-       dk 1 node inspect "$id" --format '{{.Status.State}}' 2>/dev/null | grep -q ready; then
-      return 0
-    fi
-    [ "$st" = pending ] || [ "$st" = active ] || break
-    sleep 1
-    st="$(swarm_state "$k")"
-  done
+  # A member of this swarm (the manager knows its node) comes back by itself once its
+  # engine reaches the manager, however long a loaded machine takes: wait for that. Leaving
+  # and joining anew would drop the overlay attachments of the containers it runs. Only a
+  # worker outside this swarm (never joined, or the manager was initialised anew) joins.
+  if { [ "$st" = active ] || [ "$st" = pending ]; } && known_to_manager "$k"; then
+    wait_ready "$k"
+    return 0
+  fi
   [ "$st" = inactive ] || dk "$k" swarm leave --force >/dev/null 2>&1 || true
   token="$(dk 1 swarm join-token -q worker)"
   dk "$k" swarm join --token "$token" --advertise-addr "$(addr_of "$k")" \
     --listen-addr "$(addr_of "$k"):2377" "$(addr_of 1):2377" >/dev/null
+  wait_ready "$k"
   echo "host$k: joined the swarm (worker, $(addr_of "$k"))" >&2
+}
+
+# Start the containers Docker itself restarts when its engine starts (restart policy
+# `always`, or `unless-stopped` and not stopped by hand; the engine's own record of that is
+# in the container's config.v2.json) that are not running. The engine starts a container
+# on an overlay only after its node reached the manager, once, and an attachment asked too
+# early fails for good ("network ... not found"); `up --refresh` would then meet it stopped.
+containers_up() {
+  local k="$1" id policy manual
+  for id in $(dk "$k" ps -a --filter status=exited --filter status=created -q --no-trunc); do
+    policy="$(dk "$k" inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$id")"
+    manual="$(grep -o '"HasBeenManuallyStopped":[a-z]*' "$state/host$k/data/containers/$id/config.v2.json" 2>/dev/null || true)"
+    case "$policy/$manual" in
+      always/* | unless-stopped/*:false) ;;
+      *) continue ;;
+    esac
+    if ! dk "$k" start "$id" >/dev/null 2>"$state/host$k/start.err"; then
+      echo "host$k: container ${id:0:12} does not start: $(tail -1 "$state/host$k/start.err")" >&2
+      exit 1
+    fi
+    echo "host$k: started container ${id:0:12} (its engine's restart had failed)" >&2
+  done
 }
 
 image_up() {
@@ -215,6 +256,7 @@ start() {
   wait_all
   for k in $(seq 1 "$count"); do swarm_up "$k"; done
   prune_nodes
+  for k in $(seq 1 "$count"); do containers_up "$k"; done
   for k in $(seq 1 "$count"); do image_up "$k" & done
   wait_all
   status

@@ -6,10 +6,11 @@
     scripts/preview-summary.py --stack dev --before deployed.json --after preview.json \\
         --preview preview.json -o "$GITHUB_STEP_SUMMARY"
 
-It prints the resources the preview changes, the policy pack's violations (its rules run
-on the `--after` model, as `netkit check` runs them) and the reachability diff from
-`--before` to `--after` (`netkit diff --format md`, with one sentence per pair). Each
-side is one of:
+It prints the exposure change first (potential peers, such as every namespace, that a
+workload is newly exposed to), then the resources the preview changes, the policy pack's
+violations (its rules run on the `--after` model, as `netkit check` runs them) and the
+reachability diff from `--before` to `--after` (`netkit diff --format md`, with one
+sentence per pair). Each side is one of:
 
   a `pulumi stack export` file        what is deployed
   a `pulumi preview --json` file      what the preview would deploy (its new states)
@@ -18,23 +19,32 @@ side is one of:
   none                                 nothing (a stack that is not deployed yet)
   Kubernetes manifests (file or folder)
 
-`-o FILE` appends (the job summary collects every step's). Exit status: 0 when the
-summary is written, 2 on a usage error (one line naming the argument and the fix).
+`-o FILE` appends (the job summary collects every step's). `--comment FILE` also writes
+the stack's part of the pull-request comment (`scripts/pr-comment.py` posts it): the
+exposure change, the pack's new and fixed findings with their severity (its rules run on
+both sides), the reachability diff and the changed resources, each as a short list.
+Exit status: 0 when the summary is written, 2 on a usage error or when the summary
+cannot be written (a full disk, a closed pipe): one line naming the argument or the
+output, and the fix.
 Run with the project's virtualenv (`.venv/bin/python scripts/preview-summary.py`).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from netkit.diff import diff
-from netkit.errors import NetkitError
+from netkit import output
+from netkit.diff import compare, diff
+from netkit.errors import NetkitError, OutputError
 from netkit.model import NetworkModel
-from netkit.review import render_summary
+from netkit.reachability.exposure import ExposureUnsupported
+from netkit.review import comment_section, findings_change, render_summary
 from netkit.sources import STACK_PREFIX, Loader, Source
 from netkit.sources.engine_json import DocumentKind, EngineDocument, read_engine_document
+from netkit.staged import has_staged, staged_effect
+from netkit_cli import arguments
+from netkit_cli.messages import report
 
 NOTHING = "none"
 
@@ -72,45 +82,99 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="preview-summary.py", description=(__doc__ or "").split("\n\n")[0]
     )
-    parser.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
-    parser.add_argument("--before", required=True, metavar="SOURCE", help="e.g. what is deployed")
-    parser.add_argument("--after", required=True, metavar="SOURCE", help="e.g. the preview")
     parser.add_argument(
-        "--preview", type=Path, metavar="FILE", help="`pulumi preview --json` output"
+        "--stack",
+        required=True,
+        type=arguments.stack_name("--stack"),
+        metavar="NAME",
+        help="the stack's name",
     )
     parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="policy pack config, as `netkit check --config`"
+        "--before",
+        required=True,
+        type=arguments.text("--before", "a source"),
+        metavar="SOURCE",
+        help="e.g. what is deployed",
     )
     parser.add_argument(
-        "--note", action="append", default=[], metavar="TEXT", help="a line to show first"
+        "--after",
+        required=True,
+        type=arguments.text("--after", "a source"),
+        metavar="SOURCE",
+        help="e.g. the preview",
     )
     parser.add_argument(
-        "--before-label", metavar="TEXT", help="what to call --before (default: from its kind)"
+        "--preview",
+        type=arguments.path("--preview"),
+        metavar="FILE",
+        help="`pulumi preview --json` output",
     )
     parser.add_argument(
-        "--after-label", metavar="TEXT", help="what to call --after (default: from its kind)"
+        "--config",
+        type=arguments.path("--config"),
+        metavar="FILE",
+        help="policy pack config, as `netkit check --config`",
     )
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="append to FILE")
-    args = parser.parse_args(argv)
-    try:
-        text = summary(args)
-    except NetkitError as error:
-        print(f"preview-summary: error: {error}", file=sys.stderr)
-        return 2
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        with args.output.open("a", encoding="utf-8") as out:
-            out.write(text + "\n")
+    parser.add_argument(
+        "--note",
+        action="append",
+        type=arguments.text("--note", "a line of text"),
+        default=[],
+        metavar="TEXT",
+        help="a line to show first",
+    )
+    parser.add_argument(
+        "--before-label",
+        type=arguments.text("--before-label", "a label"),
+        metavar="TEXT",
+        help="what to call --before (default: from its kind)",
+    )
+    parser.add_argument(
+        "--after-label",
+        type=arguments.text("--after-label", "a label"),
+        metavar="TEXT",
+        help="what to call --after (default: from its kind)",
+    )
+    parser.add_argument(
+        "-o", "--output", type=arguments.path("--output"), metavar="FILE", help="append to FILE"
+    )
+    parser.add_argument(
+        "--comment",
+        type=arguments.path("--comment"),
+        metavar="FILE",
+        help="also write the stack's part of the pull-request comment to FILE",
+    )
+    with output.guarded_stdout():
+        try:
+            # Flags are checked while parsing, before anything is read (FlagError).
+            args = parser.parse_args(argv)
+            text, comment = summary(args)
+            if args.output is None:
+                output.write_text(text)
+            else:
+                output.write_text(text + "\n", args.output, append=True)
+            if args.comment is not None:
+                output.write_text(comment, args.comment)
+        except NetkitError as error:
+            report(error, "preview-summary")
+            if isinstance(error, OutputError) and args.output is None:
+                output.silence_stdout()
+            return 2
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            report(NetkitError(f"{where}{error.strerror or error}"), "preview-summary")
+            return 2
     return 0
 
 
-def summary(args: argparse.Namespace) -> str:
+def summary(args: argparse.Namespace) -> tuple[str, str]:
+    """The job summary's Markdown and the comment's section for the stack."""
+    from netkit_policies.locations import with_locations
     from netkit_policies.registry import PackConfig, run_rules
 
     preview: EngineDocument | None = None
     if args.preview is not None:
-        preview = read_engine_document(args.preview)
+        preview = read_engine_document(args.preview, required="--preview")
         if preview is None or preview.kind is not DocumentKind.PREVIEW:
             raise NetkitError(
                 f"--preview {str(args.preview)!r}: not `pulumi preview --json` output; "
@@ -119,17 +183,53 @@ def summary(args: argparse.Namespace) -> str:
     config = PackConfig.load(args.config) if args.config else PackConfig()
     before_label, before = load_side(args.before, "--before")
     after_label, after = load_side(args.after, "--after")
-    findings = sorted(run_rules(after, config), key=lambda f: (f.level != "mandatory", f.rule))
+    findings = sorted(
+        with_locations(run_rules(after, config), _stack_file(args.after, args.stack)),
+        key=lambda f: (f.level != "mandatory", f.rule),
+    )
     violations = [finding.to_json() for finding in findings]
-    return render_summary(
+    earlier = [finding.to_json() for finding in run_rules(before, config)]
+    notes = list(args.note)
+    try:
+        diffs, exposure = compare(before, after)
+    except ExposureUnsupported as unsupported:
+        diffs, exposure = diff(before, after), []
+        notes.append(f"The exposure change is not shown: {unsupported}")
+    text = render_summary(
         args.stack,
-        diffs=diff(before, after),
+        diffs=diffs,
+        exposure=exposure,
         violations=violations,
         before=args.before_label or before_label,
         after=args.after_label or after_label,
         preview=preview,
-        notes=args.note,
+        notes=notes,
+        staged=staged_effect(after) if has_staged(after) else None,
     )
+    comment = comment_section(
+        args.stack,
+        diffs=diffs,
+        exposure=exposure,
+        findings=findings_change(earlier, violations),
+        preview=preview,
+        notes=notes,
+    )
+    return text, comment
+
+
+def _stack_file(source: str, stack: str) -> Path | None:
+    """The stack file behind a side, for the findings' positions: the side itself, or
+    for a preview of the stack, `Pulumi.<stack>.yaml` here (the preview ran it)."""
+    if source.startswith(STACK_PREFIX):
+        return Path(f"Pulumi.{source[len(STACK_PREFIX) :]}.yaml")
+    path = Path(source)
+    if path.is_file() and path.name.startswith("Pulumi.") and path.suffix in (".yaml", ".yml"):
+        return path
+    document = read_engine_document(path) if path.is_file() else None
+    here = Path(f"Pulumi.{stack}.yaml")
+    if document is not None and document.kind is DocumentKind.PREVIEW and here.is_file():
+        return here
+    return None
 
 
 if __name__ == "__main__":

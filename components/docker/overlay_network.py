@@ -81,7 +81,9 @@ class OverlayNetwork(pulumi.ComponentResource):
             labels=network_labels(
                 args.labels, component="OverlayNetwork", role=args.role, host=host
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            # Its name is fixed, and Docker refuses a second network of that name: a
+            # replacement must delete the old one first.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.network_id = network.id
         self.network_name = network.name

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_docker as docker
 
-from netkit.resources import HOST_LABEL
+from netkit.resources import HOST_LABEL, PORTS_LABEL, ports_label
 from netkit.spec import ContainerSpec
 
 ServiceContainerArgs = ContainerSpec
@@ -33,12 +33,17 @@ class ServiceContainer(pulumi.ComponentResource):
         networks: Mapping[str, pulumi.Input[str]],
         image: str,
         opts: pulumi.ResourceOptions | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
-        """`networks` maps each declared network name to its (output) Docker name."""
+        """`networks` maps each declared network name to its (output) Docker name;
+        `labels`: extra Docker labels (a stack's owner labels)."""
         super().__init__("netkit:docker:ServiceContainer", name, None, opts)
-        labels = {"netkit.component": "ServiceContainer"}
+        labels = {**(labels or {}), "netkit.component": "ServiceContainer"}
         if args.host:
             labels[HOST_LABEL] = args.host
+        listening = args.listening()
+        if listening:
+            labels[PORTS_LABEL] = ports_label((p.port, p.protocol) for p in listening)
         attachments = [
             docker.ContainerNetworksAdvancedArgs(
                 name=networks[a.network], aliases=sorted(set(a.aliases))

@@ -3,8 +3,9 @@
 Two entry points:
 
 - `load_manifests(paths)` reads files and folders (recursively: `.yaml`, `.yml`, `.json`;
-  multi-document YAML; `kind: List` and typed lists such as `PodList` whose items may omit
-  `kind`).
+  multi-document YAML; `kind: List`, Lists nested in Lists and typed lists such as
+  `PodList` whose items may omit `kind`, all as kubectl flattens them: see
+  `netkit.manifests.flatten`).
 - `model_from_objects(objects)` builds the model from `(source label, object)` pairs. It
   knows nothing about files: our Pulumi front door feeds it pulumi-kubernetes resource
   inputs, which have the same camelCase shape as manifests.
@@ -29,10 +30,12 @@ Workload identity follows netpol-analyzer, whose conformance corpus we match:
 A malformed manifest raises `ManifestError` naming the file, the document (1-based), the
 object and the field, e.g. `db.yaml, document 2 (NetworkPolicy default/deny):
 spec.ingress[0].ports[1].port: 70000 is not a port (1-65535)`. What the API server would
-refuse is refused here too: malformed label keys and values, named ports that are not
-IANA service names, an ipBlock `except` outside or equal to its cidr. An object name of
-the wrong form is a note instead: the field's tools read such names (see
-`FieldReader.identify`).
+refuse is refused here too, field by field (docs/reading-input.md lists the rules):
+malformed label keys and values, named ports that are not IANA service names, an ipBlock
+cidr the API server would refuse or read as another family, an `except` outside or equal
+to its cidr, more than two policyTypes, a Service port of the wrong form. An object or
+container name of the wrong form is a note instead: the field's tools read such names
+(see `FieldReader.identify`).
 """
 
 from __future__ import annotations

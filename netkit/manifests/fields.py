@@ -6,9 +6,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from netkit import names
-from netkit.cidr import parse_cidr
-from netkit.errors import InvalidValue, ManifestError
+from netkit.cidr import parse_kubernetes_cidr, parse_kubernetes_ip
+from netkit.errors import InvalidValue, ManifestError, printable, shown
 from netkit.model import (
+    IPAddress,
     IPNetwork,
     LabelSelector,
     SelectorOperator,
@@ -25,6 +26,20 @@ _NAME_RULES: dict[str, tuple[Callable[..., object], str]] = {
     "Service": (names.dns_1035_label, "an RFC 1035 label (a DNS label starting with a letter)"),
 }
 DEFAULT_NAMESPACE = "default"
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+        "ClusterNetworkPolicy",
+        "GlobalNetworkPolicy",
+        "StagedGlobalNetworkPolicy",
+        "GlobalNetworkSet",
+        "Tier",
+    }
+)
+"""Kinds without a namespace: named `Kind name` in messages, never defaulted to one."""
 
 
 class FieldReader:
@@ -55,14 +70,14 @@ class FieldReader:
         # naming the rule, and the analysis goes on.
         check, rule = _NAME_RULES.get(self.kind, (names.dns_subdomain, "a DNS-1123 subdomain"))
         self.noted(check, self.name, "metadata.name", f"{rule} for a {self.kind} name")
-        if self.kind == "Namespace":
-            self.what = f"Namespace {self.name}"
+        if self.kind in CLUSTER_SCOPED:
+            self.what = f"{self.kind} {printable(self.name)}"
         else:
             namespace = self.string(metadata.get("namespace"), "metadata.namespace")
             if namespace:
                 self.noted(names.dns_label, namespace, "metadata.namespace", "a DNS-1123 label")
             self.namespace = namespace or DEFAULT_NAMESPACE
-            self.what = f"{self.kind} {self.namespace}/{self.name}"
+            self.what = f"{self.kind} {printable(self.namespace)}/{printable(self.name)}"
         # Labels are what selectors match: the API server refuses malformed ones on any
         # object, so netkit does too (whether or not a reader below uses them).
         self.labels(metadata.get("labels"), "metadata.labels")
@@ -79,6 +94,14 @@ class FieldReader:
                 f"{self.location} ({self.kind}): {self.prefix}{path}: {error}; the API server "
                 f"requires {rule}, so it would refuse this object"
             )
+
+    def note(self, path: str, problem: str) -> None:
+        """A located note: the API server would refuse the object for `problem`, but the
+        field's tools read it, and so does netkit (the value changes no answer here)."""
+        self.notes.append(
+            f"{self.location} ({self.kind}): {self.prefix}{path}: {problem}, so the API server "
+            "would refuse this object"
+        )
 
     # -- typed getters: `value` is the raw field, `path` its dotted path for messages
 
@@ -107,11 +130,15 @@ class FieldReader:
             self.fail(path, f"expected a string, got {_describe(value)}")
         return value
 
-    def integer(self, value: object, path: str) -> int | None:
+    def integer(self, value: object, path: str, *, minimum: int | None = None) -> int | None:
+        """A whole number (JSON has no other for these fields: 2.0 is refused as kubectl
+        refuses it), at least `minimum` when given."""
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(path, f"expected a number, got {_describe(value)}")
+        if minimum is not None and value < minimum:
+            self.fail(path, f"{value} is below {minimum}, which the API server refuses")
         return value
 
     def boolean(self, value: object, path: str) -> bool:
@@ -132,8 +159,27 @@ class FieldReader:
     def protocol(self, value: object, path: str) -> str:
         text = self.string(value, path) or "TCP"
         if text not in PROTOCOLS:
-            self.fail(path, f"{text!r} is not a protocol (TCP, UDP or SCTP)")
+            self.fail(path, f"{shown(text)} is not a protocol (TCP, UDP or SCTP)")
         return text
+
+    def checked(
+        self, check: Callable[[object, str], object], value: object, path: str, what: str
+    ) -> str:
+        """`value`, a string, held to one of `netkit.names`' API-server rules (`what` names
+        the value in the message); the rule's `InvalidValue` becomes a located error."""
+        text = self.string(value, path, required=True)
+        try:
+            check(text, what)
+        except InvalidValue as error:
+            self.fail(path, f"{error}; the API server refuses it")
+        return text
+
+    def address(self, value: object, path: str) -> IPAddress:
+        """An IP address, read as the API server reads it (`parse_kubernetes_ip`)."""
+        try:
+            return parse_kubernetes_ip(value)
+        except InvalidValue as error:
+            self.fail(path, str(error).removeprefix("address "))
 
     def labels(self, value: object, path: str) -> dict[str, str]:
         result: dict[str, str] = {}
@@ -141,12 +187,13 @@ class FieldReader:
             if not isinstance(item, str):
                 self.fail(
                     f"{path}.{key}",
-                    f"label values are strings, got {_describe(item)}; quote it: {str(item)!r}",
+                    f"label values are strings, got {_describe(item)}; quote it: "
+                    f"{shown(str(item))}",
                 )
             # The API server's syntax, so a selector netkit matches is one it would accept.
             try:
                 names.label_key(key)
-                names.label_value(item, f"label value of {key!r}")
+                names.label_value(item, f"label value of {shown(key)}")
             except InvalidValue as error:
                 self.fail(path, f"{error}; the API server refuses it")
             result[str(key)] = item
@@ -174,6 +221,10 @@ class FieldReader:
             where = f"{path}.matchExpressions[{index}]"
             expression = self.mapping(raw, where, required=True)
             key = self.string(expression.get("key"), f"{where}.key", required=True)
+            try:
+                names.label_key(key)
+            except InvalidValue as error:
+                self.fail(f"{where}.key", f"{error}; the API server refuses it")
             operator_text = self.string(
                 expression.get("operator"), f"{where}.operator", required=True
             )
@@ -182,23 +233,31 @@ class FieldReader:
             except ValueError:
                 self.fail(
                     f"{where}.operator",
-                    f"{operator_text!r} is not an operator (In, NotIn, Exists, DoesNotExist)",
+                    f"{shown(operator_text)} is not an operator (In, NotIn, Exists, DoesNotExist)",
                 )
             values = [
                 self.string(item, f"{where}.values[{i}]")
                 for i, item in enumerate(self.sequence(expression.get("values"), f"{where}.values"))
             ]
+            for i, item in enumerate(values):
+                try:
+                    names.label_value(item)
+                except InvalidValue as error:
+                    self.fail(f"{where}.values[{i}]", f"{error}; the API server refuses it")
             if operator in (SelectorOperator.IN, SelectorOperator.NOT_IN) and not values:
                 self.fail(f"{where}.values", f"{operator} needs at least one value")
             if operator in (SelectorOperator.EXISTS, SelectorOperator.DOES_NOT_EXIST) and values:
                 self.fail(f"{where}.values", f"{operator} takes no values")
-            requirements.append(SelectorRequirement(key, operator, frozenset(values)))
+            requirements.append(
+                SelectorRequirement(key, operator, frozenset(values), tuple(values))
+            )
         return LabelSelector(frozen_labels(match_labels), tuple(requirements))
 
     def cidr(self, value: object, path: str) -> IPNetwork:
         text = self.string(value, path, required=True)
         try:
-            # Kubernetes accepts host bits in ipBlock CIDRs and masks them; so do we.
-            return parse_cidr(text, strict=False)
+            # As the API server reads it: host bits masked; spaces, zones and IPv4-mapped
+            # IPv6 networks refused (`parse_kubernetes_cidr`).
+            return parse_kubernetes_cidr(text)
         except InvalidValue as error:
-            self.fail(path, str(error).removeprefix("subnet "))
+            self.fail(path, str(error).removeprefix("subnet ").removeprefix("cidr "))

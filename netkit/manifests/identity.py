@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from netkit.model import (
     Container,
     ContainerPort,
+    IPAddress,
+    PodPlacement,
     PodVariant,
     Workload,
     frozen_labels,
@@ -51,6 +53,11 @@ class PodGroupMember:
     is_pod: bool = False
     containers: tuple[Container, ...] = ()
     host_paths: tuple[str, ...] = ()
+    service_account: str = "default"
+    address: IPAddress | None = None
+    """A listed pod's `status.podIP`."""
+    node: str = ""
+    """A listed pod's `spec.nodeName`."""
 
 
 def group_workloads(members: list[PodGroupMember]) -> tuple[tuple[Workload, ...], list[str]]:
@@ -92,12 +99,15 @@ def group_workloads(members: list[PodGroupMember]) -> tuple[tuple[Workload, ...]
         group.sort(key=lambda m: (m.is_pod, m.kind != kind))
         first = group[0]
         variants: list[PodVariant] = []
-        seen_shapes = {(_label_key(first.labels), first.ports)}
-        for member in group[1:]:
+        shapes = {(_label_key(first.labels), first.ports): 0}
+        placements: list[PodPlacement] = []
+        for member in group:
             shape = (_label_key(member.labels), member.ports)
-            if shape not in seen_shapes:
-                seen_shapes.add(shape)
+            if shape not in shapes:
+                shapes[shape] = len(variants) + 1
                 variants.append(PodVariant(member.name, frozen_labels(member.labels), member.ports))
+            if member.address is not None or member.node:
+                placements.append(PodPlacement(shapes[shape], member.address, member.node))
         declared = [m.replicas for m in group if m.replicas is not None]
         replicas = declared[0] if declared else len(group)
         ref = f"{namespace}/{name}[{kind}]"
@@ -120,6 +130,8 @@ def group_workloads(members: list[PodGroupMember]) -> tuple[tuple[Workload, ...]
                 pod_variants=tuple(variants),
                 containers=next((m.containers for m in group if m.containers), ()),
                 host_paths=tuple(sorted({p for m in group for p in m.host_paths})),
+                service_account=first.service_account,
+                placements=tuple(placements),
             )
         )
     return tuple(workloads), notes

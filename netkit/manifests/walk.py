@@ -14,6 +14,7 @@ from netkit.documents import (
 )
 from netkit.errors import ManifestError
 from netkit.manifests.build import model_from_objects
+from netkit.manifests.flatten import is_object
 from netkit.model import (
     NetworkModel,
 )
@@ -23,10 +24,13 @@ def load_manifests(paths: Sequence[Path]) -> NetworkModel:
     """Read manifests from files and folders into one model.
 
     A folder is walked recursively (hidden folders skipped) for `.yaml`, `.yml` and
-    `.json` files; a file in it with no Kubernetes object at all (say a JSON report) is
-    skipped with a note. A file named explicitly must hold Kubernetes objects only.
-    Raises `ManifestError` for a missing path, a folder without manifests, or a
-    malformed manifest.
+    `.json` files; a file in it with nothing that looks like a Kubernetes object (a
+    JSON report, a values file) is skipped with a note, as netpol-analyzer skips it. A
+    file that holds any object, even inside a YAML sequence, and a file named
+    explicitly are read in full, each document as kubectl reads it
+    (`netkit.manifests.flatten`): a document that is a sequence or a scalar is refused.
+    Raises `ManifestError` for a missing path, a folder without manifests, a part of a
+    folder that cannot be read, or a malformed manifest.
     """
     objects: list[tuple[str, Mapping[str, Any]]] = []
     notes: list[str] = []
@@ -42,7 +46,7 @@ def load_manifests(paths: Sequence[Path]) -> NetworkModel:
                 )
             for file in files:
                 documents = read_documents(file)
-                if not any(_looks_like_object(doc) for doc in documents):
+                if not any(_holds_objects(doc) for doc in documents):
                     if any(doc is not None for doc in documents):
                         notes.append(f"{file}: skipped, it holds no Kubernetes object")
                     continue
@@ -58,8 +62,12 @@ def load_manifests(paths: Sequence[Path]) -> NetworkModel:
     return model
 
 
-def _looks_like_object(document: object) -> bool:
-    return isinstance(document, Mapping) and "kind" in document
+def _holds_objects(document: object) -> bool:
+    """Whether a document is, or is a sequence holding, something like a Kubernetes
+    object: kubectl refuses the sequence, and so does netkit, rather than skip it."""
+    if isinstance(document, list):
+        return any(is_object(item) for item in document)
+    return is_object(document)
 
 
 def _sourced(path: Path, documents: list[Any]) -> Iterator[tuple[str, Any]]:

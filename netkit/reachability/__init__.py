@@ -1,4 +1,9 @@
-"""NetworkPolicy reachability with Kubernetes semantics, reported per workload.
+"""Reachability through every policy layer, reported per workload.
+
+NetworkPolicies, the network-policy API's AdminNetworkPolicy, BaselineAdminNetworkPolicy
+and ClusterNetworkPolicy, and Calico's tiered policies are evaluated in one order (tiers,
+policies, rules; see `netkit.reachability.layers` and docs/policy-tiers.md); with only
+NetworkPolicies the semantics below are all there is.
 
 `analyze(model)` answers, for every ordered pair of peers, which connections the model's
 NetworkPolicies allow. Peers are workloads (`namespace/name[Kind]`), address ranges outside
@@ -52,7 +57,9 @@ from netkit.reachability.results import (
     Peer,
     PeerKind,
     RuleMatch,
+    StepKind,
     UnknownPeerError,
+    WalkStep,
 )
 
 __all__ = [
@@ -66,7 +73,9 @@ __all__ = [
     "PeerKind",
     "Reachability",
     "RuleMatch",
+    "StepKind",
     "UnknownPeerError",
+    "WalkStep",
     "analyze",
     "egress_to",
     "ingress_from",

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from netkit.model import IPBlock, NetworkModel, NetworkPolicy, Workload, frozen_labels
+from netkit.model import (
+    NAMESPACE_NAME_LABEL,
+    IPAddress,
+    IPBlock,
+    NetworkModel,
+    NetworkPolicy,
+    TierEnd,
+    Workload,
+    frozen_labels,
+)
 from netkit.portset import ConnectionSet
 from netkit.reachability.engine import Engine
 from netkit.reachability.explanation import PolicyIndex
+from netkit.reachability.layers import Layers
 from netkit.reachability.matching import (
     NONE,
     Atom,
     Pod,
-    pod_shapes,
+    hypothetical_pod,
     service_targets,
     target_conns,
+    workload_pods,
 )
 from netkit.reachability.results import (
     INGRESS_CONTROLLER,
@@ -28,6 +39,9 @@ from netkit.reachability.results import (
     RuleMatch,
     UnknownPeerError,
 )
+
+UNNAMED_NAMESPACE = "netkit-unnamed"
+"""The namespace of the peer `Reachability.denied_by_default` asks about."""
 
 
 def analyze(
@@ -70,7 +84,8 @@ class Reachability:
     ) -> None:
         self.model = model
         self._namespace_labels = {ns.name: ns.effective_labels() for ns in model.all_namespaces()}
-        self._policies = PolicyIndex(model.network_policies)
+        self.layers = Layers(model)
+        self._policies = PolicyIndex(model, self.layers)
         self._workload_peers = [Peer(PeerKind.WORKLOAD, w.ref, workload=w) for w in model.workloads]
         self._by_ref = {peer.name: i for i, peer in enumerate(self._workload_peers)}
         self._pods = [self._pods_of_workload(w) for w in model.workloads]
@@ -82,7 +97,7 @@ class Reachability:
             (),
         )
         self._controller_peer = Peer(PeerKind.INGRESS_CONTROLLER, INGRESS_CONTROLLER)
-        engine = Engine(model, self._pods, extra_ip_blocks)
+        engine = Engine(self.layers, self._pods, extra_ip_blocks)
         self._src_atoms = engine.src_atoms
         self._dst_atoms = engine.dst_atoms
         self._src_atom_names = {atom.name: atom for atom in self._src_atoms}
@@ -129,6 +144,16 @@ class Reachability:
             return self._atom_peer(atom)
         raise UnknownPeerError(f"{name!r} is not a workload or peer of the analyzed model")
 
+    def external(self, address: IPAddress, *, outgoing: bool) -> Peer:
+        """The external range holding `address`: as a destination (`outgoing`), cut by the
+        egress rules' CIDRs; as a source, by the ingress rules'."""
+        atoms = self._dst_atoms if outgoing else self._src_atoms
+        value = int(address)
+        for atom in atoms:
+            if atom.version == address.version and atom.first <= value <= atom.last:
+                return self._atom_peer(atom)
+        raise UnknownPeerError(f"{address}: no external range holds it")
+
     def allowed(self, src: Workload | Peer | str, dst: Workload | Peer | str) -> ConnectionSet:
         """What `src` may send to `dst` (all pods of each; a workload to itself included)."""
         src_peer, dst_peer = self.peer(src), self.peer(dst)
@@ -139,17 +164,45 @@ class Reachability:
             return self._table.pairs.get(key, NONE)
         return self.explain(src_peer, dst_peer).allowed
 
+    @property
+    def shows_icmp(self) -> bool:
+        """Some rule tells ICMP apart (a Calico rule naming it): connection lists then say
+        what ICMP is allowed (`ConnectionSet.text(icmp=True)`)."""
+        return self.layers.names_icmp
+
     def is_ingress_isolated(self, workload: Workload | Peer | str) -> bool:
-        """Some NetworkPolicy selects (a pod of) `workload` for ingress."""
-        return any(
-            self._policies.selecting(Direction.INGRESS, pod) for pod in self._pods_for(workload)
-        )
+        """A policy of a tier that denies what it leaves undecided (a NetworkPolicy, a
+        Calico policy) selects (a pod of) `workload` for ingress."""
+        return self._isolated(workload, Direction.INGRESS)
 
     def is_egress_isolated(self, workload: Workload | Peer | str) -> bool:
-        """Some NetworkPolicy selects (a pod of) `workload` for egress."""
+        """As `is_ingress_isolated`, for egress."""
+        return self._isolated(workload, Direction.EGRESS)
+
+    def _isolated(self, workload: Workload | Peer | str, direction: Direction) -> bool:
+        tiers = self.layers.tiers
         return any(
-            self._policies.selecting(Direction.EGRESS, pod) for pod in self._pods_for(workload)
+            tiers[policy.tier].end is TierEnd.DENY
+            for pod in self._pods_for(workload)
+            for policy in self._policies.selecting(direction, pod)
         )
+
+    def denied_by_default(self, workload: Workload | Peer | str, direction: Direction) -> bool:
+        """Whether the policies of `workload` deny, in `direction`, traffic with a peer none
+        of them names (a pod without labels in a namespace of its own): what a default-deny
+        NetworkPolicy does, and a cluster-wide baseline (a GlobalNetworkPolicy whose tier
+        denies what it leaves, a BaselineAdminNetworkPolicy denying every namespace)."""
+        unnamed = hypothetical_pod({NAMESPACE_NAME_LABEL: UNNAMED_NAMESPACE}, {}, ())
+        peer = self.peer(workload)
+        for pod in self._pods_for(peer):
+            src, dst = (pod, unnamed) if direction is Direction.EGRESS else (unnamed, pod)
+            if not self._policies.verdict(direction, src, dst, "", "").allowed.is_empty:
+                return False
+        return True
+
+    def is_governed(self, workload: Workload | Peer | str, direction: Direction) -> bool:
+        """Some enforced policy of any tier selects (a pod of) `workload` for `direction`."""
+        return any(self._policies.selecting(direction, pod) for pod in self._pods_for(workload))
 
     def policies_selecting(
         self, workload: Workload | Peer | str, direction: Direction | None = None
@@ -173,10 +226,10 @@ class Reachability:
         return tuple(found.values())
 
     def denied(self) -> list[tuple[Peer, Peer]]:
-        """Workload pairs with nothing allowed where the source is egress-isolated or the
-        destination ingress-isolated: the pairs a policy denies (for `--explain`)."""
-        egress = [self.is_egress_isolated(p) for p in self._workload_peers]
-        ingress = [self.is_ingress_isolated(p) for p in self._workload_peers]
+        """Workload pairs with nothing allowed where a policy selects the source for egress
+        or the destination for ingress: the pairs a policy denies (for `--explain`)."""
+        egress = [self.is_governed(p, Direction.EGRESS) for p in self._workload_peers]
+        ingress = [self.is_governed(p, Direction.INGRESS) for p in self._workload_peers]
         result: list[tuple[Peer, Peer]] = []
         for s, src in enumerate(self._workload_peers):
             for d, dst in enumerate(self._workload_peers):
@@ -218,10 +271,7 @@ class Reachability:
 
     def _pods_of_workload(self, workload: Workload) -> list[Pod]:
         labels = self._namespace_labels[workload.namespace]
-        return [
-            Pod(workload.namespace, labels, pod_labels, ports)
-            for pod_labels, ports in pod_shapes(workload)
-        ]
+        return workload_pods(workload, labels, self.layers.reads_placement)
 
     def _pods_for(self, workload: Workload | Peer | str) -> list[Pod]:
         peer = self.peer(workload)
@@ -261,6 +311,9 @@ class Reachability:
             tuple(policies),
             tuple(rules.values()),
             allowed,
+            tuple(dict.fromkeys(step for v in verdicts for step in v.steps)),
+            first.tiered,
+            first.icmp,
         )
 
     def _explain_from_external(self, src: Peer, dst: Peer, dst_pods: list[Pod]) -> Explanation:

@@ -1,29 +1,56 @@
 """The bulk engine: every pair's allowed connections, computed over bitsets of pod classes.
 
 Workloads' pods are grouped into equivalence classes (namespace, the labels that some
-selector mentions, named-port resolutions); each policy's selection and each rule peer's
-matches are bitsets over classes, and classes that see policies the same way share one
-computed row.
+selector mentions, named-port resolutions, and, when some policy reads them, the service
+account, the address's range, host networking and the node); each policy's selection and
+each rule peer's matches are bitsets over classes. Each class gets, per direction, its
+*program*: the rules of the policies that select it, in evaluation order
+(`netkit.reachability.layers`), each tier closed by its end action. A pair's verdict is
+the walk of the source's egress program against the destination, intersected with the
+walk of the destination's ingress program against the source. Classes with the same
+program and the same memberships in rule peers see every other class alike and share
+one computed row.
+
+A program whose rules all allow and whose tiers end in Deny (every NetworkPolicy-only
+model) is walked as a union, as before tiers existed; a program stops at the first tier
+that denies what it leaves undecided unless a Pass rule came before it (nothing else can
+reach the tiers after).
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from netkit.calico_selector import CalicoSelector
 from netkit.model import (
     ContainerPort,
+    Entity,
     IPBlock,
     LabelSelector,
-    NetworkModel,
+    NamedPort,
     NetworkPolicy,
     PolicyPeer,
-    PolicyRule,
+    RuleAction,
     SelectorOperator,
+    Service,
+    TierEnd,
 )
 from netkit.portset import ConnectionSet
-from netkit.reachability.matching import ALL, NONE, Atom, Pod, block_pieces, named_port, split_ports
+from netkit.reachability.layers import Layers, Rule, peer_networks
+from netkit.reachability.matching import (
+    ALL,
+    NONE,
+    Atom,
+    Pod,
+    block_pieces,
+    calico_pod_labels,
+    entity_matches_atom,
+    entity_matches_pod,
+    named_port,
+    service_of,
+)
 from netkit.reachability.results import Direction
 
 
@@ -36,9 +63,11 @@ def _bits(value: int) -> Iterator[int]:
         index = text.find("1", index + 1)
 
 
-def _selector_keys(selector: LabelSelector | None) -> set[str]:
+def _selector_keys(selector: LabelSelector | CalicoSelector | None) -> set[str]:
     if selector is None:
         return set()
+    if isinstance(selector, CalicoSelector):
+        return set(selector.keys)
     return set(selector.match_labels) | {req.key for req in selector.match_expressions}
 
 
@@ -59,42 +88,78 @@ def _atoms(blocks: Iterable[IPBlock]) -> list[Atom]:
     return atoms
 
 
+def _resolve(
+    named: tuple[NamedPort, ...], resolution: Mapping[str, ContainerPort]
+) -> ConnectionSet:
+    result = NONE
+    for wanted in named:
+        port = resolution.get(wanted.name)
+        if port is None:
+            continue
+        protocol = port.protocol.upper()
+        if wanted.protocol is None or wanted.protocol == protocol:
+            result |= ConnectionSet.ports(protocol, port.port)
+    return result
+
+
 @dataclass
 class _RuleInfo:
-    policy: int
-    rule: PolicyRule
+    rule: Rule
+    action: RuleAction
     selected: int
-    """Classes the rule's policy selects for the rule's direction."""
+    """Classes the rule's policy selects for the rule's direction (and its own-side condition
+    admits)."""
     pods: int
     """Classes the rule's peers match."""
     ips: int
     """External atoms (of the rule's direction) the rule's peers match."""
     fixed: ConnectionSet
-    named: tuple[tuple[str, str], ...]
-    """(protocol, name) of named ports, resolved per destination."""
+    """Its ports by number, less those excluded by number (all it takes from an address)."""
     useful: int
-    """Destination classes for which the rule's ports allow something."""
+    """Destination classes for which the rule's ports take something."""
+    service: Service | None
     group: int = -1
-    ip_group: int = -1
 
     def conns(self, resolution: Mapping[str, ContainerPort] | None) -> ConnectionSet:
-        if not self.named or resolution is None:
+        rule = self.rule
+        if resolution is None or not rule.reads_ports:
             return self.fixed
-        result = self.fixed
-        for protocol, name in self.named:
-            port = resolution.get(name)
-            if port is not None and port.protocol.upper() == protocol:
-                result |= ConnectionSet.ports(protocol, port.port)
+        conns = rule.conns
+        if rule.named:
+            conns = conns | _resolve(rule.named, resolution)
+        excluded = rule.not_conns
+        if rule.not_named:
+            excluded = excluded | _resolve(rule.not_named, resolution)
+        result = conns - excluded
+        if rule.service_ports is not None:
+            result = result & _service_conns(self.service, resolution)
         return result
+
+
+def _service_conns(
+    service: Service | None, resolution: Mapping[str, ContainerPort]
+) -> ConnectionSet:
+    result = NONE
+    if service is None:
+        return result
+    for port in service.ports:
+        protocol = port.protocol.upper()
+        if isinstance(port.target_port, int):
+            result |= ConnectionSet.ports(protocol, port.target_port)
+        else:
+            result |= _resolve((NamedPort(port.target_port, protocol),), resolution)
+    return result
+
+
+Program = tuple[int, ...]
+"""Rule ids (>= 0) in evaluation order; -1 - t closes tier t."""
 
 
 @dataclass(frozen=True)
 class _SourceView:
     """What a source class shows every destination; classes with equal views share a row."""
 
-    egress_isolated: bool
-    egress_rules: tuple[int, ...]
-    """Egress rules of the policies selecting it."""
+    egress: Program
     ingress_groups: frozenset[int]
     """Ingress rule groups whose peers match it."""
 
@@ -103,9 +168,7 @@ class _SourceView:
 class _DestinationView:
     """What a destination class shows every source; equal views share one computation."""
 
-    ingress_isolated: bool
-    ingress_rules: tuple[int, ...]
-    """Ingress rules of the policies selecting it."""
+    ingress: Program
     egress_groups: frozenset[int]
     """Egress rule groups whose peers match it."""
     resolved: tuple[tuple[str, str, int], ...]
@@ -128,39 +191,20 @@ def _add(
 
 
 @dataclass
-class _Evaluation:
-    """Both directions' rules, grouped, and the destination classes' views: what every
-    source row is evaluated against."""
+class _Direction:
+    """One direction's rules and the classes' programs."""
 
-    ingress: list[_RuleInfo]
-    egress: list[_RuleInfo]
-    in_universal: list[int]
-    eg_universal: list[int]
-    reach_in: dict[int, int]
-    """Ingress rule group -> destination classes its rules can allow."""
-    not_ingress_isolated: int
-    dst_views: list[_DestinationView]
-    dst_view_of: list[int]
-
-
-def _isolation(infos: list[_RuleInfo], count: int) -> tuple[int, list[list[int]]]:
-    """Classes the rules' policies isolate, and per class the rules that can match a peer."""
-    isolated = 0
-    class_rules: list[list[int]] = [[] for _ in range(count)]
-    for rid, info in enumerate(infos):
-        isolated |= info.selected
-        if info.pods or info.ips:
-            for c in _bits(info.selected):
-                class_rules[c].append(rid)
-    return isolated, class_rules
-
-
-def _reach_by_group(ingress: list[_RuleInfo]) -> dict[int, int]:
-    """Ingress rule group -> destination classes its rules can allow (after `_group`)."""
-    reach: dict[int, int] = {}
-    for info in ingress:
-        reach[info.group] = reach.get(info.group, 0) | (info.selected & info.useful)
-    return reach
+    infos: list[_RuleInfo]
+    programs: list[Program]
+    """Per class."""
+    simple: set[Program]
+    """Programs whose rules all allow and that end in a Deny: walked as a union."""
+    reach: dict[Program, int]
+    """For simple programs: the classes their allow rules can take (all others are denied)."""
+    universal: frozenset[int]
+    """Rule groups matching every class."""
+    members: list[frozenset[int]]
+    """Per class: the rule groups whose peers match it."""
 
 
 class Engine:
@@ -168,40 +212,60 @@ class Engine:
 
     def __init__(
         self,
-        model: NetworkModel,
+        layers: Layers,
         pods: list[list[Pod]],
         extra_ip_blocks: tuple[IPBlock, ...],
     ) -> None:
-        self.policies = list(model.network_policies)
-        ingress_blocks = [
-            peer.ip_block
-            for p in self.policies
-            for rule in p.ingress
-            for peer in rule.peers
-            if peer.ip_block is not None
-        ]
-        egress_blocks = [
-            peer.ip_block
-            for p in self.policies
-            for rule in p.egress
-            for peer in rule.peers
-            if peer.ip_block is not None
-        ]
-        self.src_atoms = _atoms([*ingress_blocks, *extra_ip_blocks])
-        self.dst_atoms = _atoms([*egress_blocks, *extra_ip_blocks])
+        self.layers = layers
+        self.src_atoms = _atoms([*peer_networks(layers, Direction.INGRESS), *extra_ip_blocks])
+        self.dst_atoms = _atoms([*peer_networks(layers, Direction.EGRESS), *extra_ip_blocks])
+        self._entities: dict[Entity, int] = {}
         self._classify(pods)
 
     # -- equivalence classes
 
     def _classify(self, pods: list[list[Pod]]) -> None:
+        layers = self.layers
         keys: set[str] = set()
         names: set[str] = set()
-        for policy in self.policies:
-            keys |= _selector_keys(policy.pod_selector)
+        entities: list[Entity] = []
+        for policy in layers.policies:
+            np = policy.network_policy
+            if np is not None:
+                keys |= _selector_keys(np.pod_selector)
+            elif policy.subject is not None:
+                entities.append(policy.subject)
             for rule in (*policy.ingress, *policy.egress):
                 for peer in rule.peers:
-                    keys |= _selector_keys(peer.pod_selector)
-                names.update(p.port for p in rule.ports if isinstance(p.port, str))
+                    if isinstance(peer, PolicyPeer):
+                        keys |= _selector_keys(peer.pod_selector)
+                    else:
+                        entities.append(peer)
+                if rule.local is not None:
+                    entities.append(rule.local)
+                names.update(p.name for p in (*rule.named, *rule.not_named))
+                service = service_of(layers.context, rule.service_ports)
+                if service is not None:
+                    names.update(
+                        p.target_port for p in service.ports if isinstance(p.target_port, str)
+                    )
+        accounts = nodes = address = host = False
+        address_nets: list[IPBlock] = []
+        for entity in entities:
+            keys |= _selector_keys(entity.pod_selector) | _selector_keys(entity.not_pod_selector)
+            service = service_of(layers.context, entity.service)
+            if service is not None:
+                keys |= set(service.selector)
+            accounts |= (
+                entity.service_accounts is not None or entity.service_account_selector is not None
+            )
+            nodes |= entity.nodes is not None
+            host = True
+            if entity.nets is not None or entity.not_nets or entity.ip_version is not None:
+                address = True
+                address_nets.extend(IPBlock(n) for n in (*(entity.nets or ()), *entity.not_nets))
+        address_atoms = _atoms(address_nets) if address else []
+        atom_starts = [(a.version, a.first) for a in address_atoms]
         key_order = sorted(keys)
         name_order = sorted(names)
         class_of: dict[tuple[object, ...], int] = {}
@@ -210,14 +274,27 @@ class Engine:
         self.class_resolution: list[dict[str, ContainerPort]] = []
         for workload, workload_pods in enumerate(pods):
             for pod in workload_pods:
-                projected = tuple((k, pod.labels[k]) for k in key_order if k in pod.labels)
+                view = calico_pod_labels(pod) if entities else pod.labels
+                projected = tuple((k, view[k]) for k in key_order if k in view)
                 resolution = {n: p for n in name_order if (p := named_port(pod.ports, n))}
                 resolved = tuple(
                     (n, resolution[n].protocol, resolution[n].port)
                     for n in name_order
                     if n in resolution
                 )
-                key = (pod.namespace, projected, resolved)
+                extra: tuple[object, ...] = ()
+                if entities:
+                    where = -1
+                    if address and pod.address is not None:
+                        spot = (pod.address.version, int(pod.address))
+                        where = bisect.bisect_right(atom_starts, spot) - 1
+                    extra = (
+                        pod.service_account if accounts else "",
+                        where,
+                        pod.host_network if host else False,
+                        pod.node if nodes else "",
+                    )
+                key = (pod.namespace, projected, resolved, extra)
                 index = class_of.get(key)
                 if index is None:
                     index = class_of[key] = len(self.class_pod)
@@ -283,6 +360,18 @@ class Engine:
             return namespaces
         return namespaces & self._select(peer.pod_selector)
 
+    def _entity_classes(self, entity: Entity) -> int:
+        """Classes `entity` takes, read on each class's pod (cached per entity)."""
+        bits = self._entities.get(entity)
+        if bits is None:
+            bits = 0
+            context = self.layers.context
+            for index, pod in enumerate(self.class_pod):
+                if entity_matches_pod(entity, pod, context):
+                    bits |= 1 << index
+            self._entities[entity] = bits
+        return bits
+
     @staticmethod
     def _atom_bits(block: IPBlock, families: Mapping[int, tuple[int, list[int]]]) -> int:
         """Atoms inside `block`; `families` maps an IP version to (first index, starts)."""
@@ -296,88 +385,163 @@ class Engine:
                 bits |= ((1 << (last - first)) - 1) << (offset + first)
         return bits
 
-    def _rules(self, direction: Direction) -> list[_RuleInfo]:
+    @staticmethod
+    def _entity_atoms(entity: Entity, atoms: list[Atom], layers: Layers) -> int:
+        bits = 0
+        for index, atom in enumerate(atoms):
+            if entity_matches_atom(entity, atom, layers.context):
+                bits |= 1 << index
+        return bits
+
+    def _direction(self, direction: Direction) -> _Direction:
+        layers = self.layers
         atoms = self.src_atoms if direction is Direction.INGRESS else self.dst_atoms
         families: dict[int, tuple[int, list[int]]] = {}
         for index, atom in enumerate(atoms):
             families.setdefault(atom.version, (index, []))[1].append(atom.first)
         all_atoms = (1 << len(atoms)) - 1
         infos: list[_RuleInfo] = []
-        for index, policy in enumerate(self.policies):
-            affects = (
-                policy.affects_ingress if direction is Direction.INGRESS else policy.affects_egress
-            )
-            if not affects:
+        applies: dict[int, int] = {}
+        for policy in layers.policies:
+            if not policy.affects(direction):
                 continue
-            selected = self._select(policy.pod_selector) & self.ns_bits.get(policy.namespace, 0)
+            np = policy.network_policy
+            if np is not None:
+                selected = self._select(np.pod_selector) & self.ns_bits.get(np.namespace, 0)
+            else:
+                assert policy.subject is not None
+                selected = self._entity_classes(policy.subject)
             if not selected:
-                continue  # selects nothing: it can neither isolate nor allow
-            rules = policy.ingress if direction is Direction.INGRESS else policy.egress
-            for rule in rules:
-                if rule.peers:
-                    pods = 0
-                    ips = 0
-                    for peer in rule.peers:
-                        pods |= self._peer_classes(policy, peer)
-                        if peer.ip_block is not None:
-                            ips |= self._atom_bits(peer.ip_block, families)
-                else:
+                continue  # selects nothing: it can neither isolate nor decide
+            applies[policy.tier] = applies.get(policy.tier, 0) | selected
+            for rule in policy.rules(direction):
+                chosen = selected
+                if rule.local is not None:
+                    chosen &= self._entity_classes(rule.local)
+                if rule.any_peer:
                     pods, ips = self.all_classes, all_atoms
-                fixed, named = split_ports(rule)
+                else:
+                    pods = ips = 0
+                    for peer in rule.peers:
+                        if isinstance(peer, PolicyPeer):
+                            assert np is not None
+                            pods |= self._peer_classes(np, peer)
+                            if peer.ip_block is not None:
+                                ips |= self._atom_bits(peer.ip_block, families)
+                        else:
+                            pods |= self._entity_classes(peer)
+                            ips |= self._entity_atoms(peer, atoms, layers)
+                fixed = rule.conns - rule.not_conns
+                service = service_of(layers.context, rule.service_ports)
+                if rule.service_ports is not None:
+                    fixed = fixed & _service_conns(service, {})
                 useful = self.all_classes
                 if fixed.is_empty:
                     useful = 0
-                    for name in named:
-                        useful |= self.named_bits.get(name, 0)
-                infos.append(_RuleInfo(index, rule, selected, pods, ips, fixed, named, useful))
-            if not rules:
-                # An isolating policy without rules still selects: record it with no match.
-                infos.append(_RuleInfo(index, PolicyRule(), selected, 0, 0, NONE, (), 0))
-        return infos
+                    for wanted in rule.named:
+                        for (protocol, name), bits in self.named_bits.items():
+                            if name == wanted.name and wanted.protocol in (None, protocol):
+                                useful |= bits
+                    if rule.service_ports is not None:
+                        useful = self.all_classes
+                infos.append(
+                    _RuleInfo(rule, rule.action, chosen, pods, ips, fixed, useful, service)
+                )
+        programs, simple, reach = self._programs(infos, applies)
+        members, universal = self._group(infos, len(self.class_pod))
+        return _Direction(infos, programs, simple, reach, universal, members)
+
+    def _programs(
+        self, infos: list[_RuleInfo], applies: dict[int, int]
+    ) -> tuple[list[Program], set[Program], dict[Program, int]]:
+        tiers = self.layers.tiers
+        by_tier: dict[int, list[int]] = {}
+        for rid, info in enumerate(infos):
+            if info.pods or info.ips:  # a rule that matches nothing can change nothing
+                by_tier.setdefault(self.layers.policies[info.rule.policy].tier, []).append(rid)
+        programs: list[Program] = []
+        simple: set[Program] = set()
+        reach: dict[Program, int] = {}
+        order = sorted(applies)
+        for c in range(len(self.class_pod)):
+            bit = 1 << c
+            program: list[int] = []
+            passes = False
+            closed = False
+            for tier in order:
+                if not applies[tier] & bit:
+                    continue
+                for rid in by_tier.get(tier, ()):
+                    info = infos[rid]
+                    if info.selected & bit:
+                        program.append(rid)
+                        passes |= info.action is RuleAction.PASS
+                program.append(-1 - tier)
+                if tiers[tier].end is TierEnd.DENY and not passes:
+                    closed = True
+                    break  # nothing gets past this tier
+            key = tuple(program)
+            programs.append(key)
+            if (
+                closed
+                and key not in reach
+                and all(
+                    infos[i].action in (RuleAction.ALLOW, RuleAction.LOG) for i in key if i >= 0
+                )
+            ):
+                simple.add(key)
+                bits = 0
+                for i in key:
+                    if i >= 0 and infos[i].action is RuleAction.ALLOW:
+                        bits |= infos[i].pods & infos[i].useful
+                reach[key] = bits
+        return programs, simple, reach
 
     # -- evaluation
 
     def run(self) -> Table:
         """Every allowed connection between workloads and to and from external ranges."""
         table = Table()
-        count = len(self.class_pod)
-        ingress = self._rules(Direction.INGRESS)
-        egress = self._rules(Direction.EGRESS)
-        in_iso, class_in_rules = _isolation(ingress, count)
-        eg_iso, class_eg_rules = _isolation(egress, count)
-        in_groups, in_universal = self._group(ingress, count)
-        eg_groups, eg_universal = self._group(egress, count)
-        dst_views, dst_view_of = self._destination_views(in_iso, class_in_rules, eg_groups)
-        evaluation = _Evaluation(
-            ingress,
-            egress,
-            in_universal,
-            eg_universal,
-            _reach_by_group(ingress),
-            self.all_classes & ~in_iso,
-            dst_views,
-            dst_view_of,
-        )
-        for src, classes in self._source_rows(eg_iso, class_eg_rules, in_groups).items():
-            self._between_classes(table, src, classes, evaluation)
+        ingress = self._direction(Direction.INGRESS)
+        egress = self._direction(Direction.EGRESS)
+        dst_views, dst_view_of = self._destination_views(ingress, egress)
+        accepts = self._acceptance(ingress)
+        rows: dict[_SourceView, list[int]] = {}
+        for c in range(len(self.class_pod)):
+            rows.setdefault(_SourceView(egress.programs[c], ingress.members[c]), []).append(c)
+        for src, classes in rows.items():
+            self._between_classes(
+                table, src, classes, egress, ingress, dst_views, dst_view_of, accepts
+            )
             if self.dst_atoms:
                 self._to_external(table, src, classes, egress)
-        self._from_external(table, ingress, in_iso, dst_view_of, dst_views)
+        self._from_external(table, ingress, dst_views, dst_view_of)
         return table
 
+    def _acceptance(self, ingress: _Direction) -> tuple[int, dict[int, int]]:
+        """Destination classes open to anyone (their ingress program is not a closed
+        union), and per ingress rule group the classes its allow rules can open."""
+        closed = 0
+        for c, program in enumerate(ingress.programs):
+            if program in ingress.simple:
+                closed |= 1 << c
+        reach: dict[int, int] = {}
+        for info in ingress.infos:
+            if info.action is RuleAction.ALLOW:
+                reach[info.group] = reach.get(info.group, 0) | (info.selected & info.useful)
+        return self.all_classes & ~closed, reach
+
     def _destination_views(
-        self, in_iso: int, class_in_rules: list[list[int]], eg_groups: list[list[int]]
+        self, ingress: _Direction, egress: _Direction
     ) -> tuple[list[_DestinationView], list[int]]:
-        """The distinct views destination classes show every source, and each class's view."""
         view_index: dict[_DestinationView, int] = {}
         dst_views: list[_DestinationView] = []
         dst_view_of: list[int] = []
         for c in range(len(self.class_pod)):
             resolution = self.class_resolution[c]
             view = _DestinationView(
-                bool(in_iso >> c & 1),
-                tuple(class_in_rules[c]),
-                frozenset(eg_groups[c]),
+                ingress.programs[c],
+                egress.members[c],
                 tuple(sorted((n, p.protocol, p.port) for n, p in resolution.items())),
                 resolution,
             )
@@ -388,38 +552,35 @@ class Engine:
             dst_view_of.append(index)
         return dst_views, dst_view_of
 
-    def _source_rows(
-        self, eg_iso: int, class_eg_rules: list[list[int]], in_groups: list[list[int]]
-    ) -> dict[_SourceView, list[int]]:
-        """Source classes by their view: classes that see every destination alike share a row."""
-        src_rows: dict[_SourceView, list[int]] = {}
-        for c in range(len(self.class_pod)):
-            src = _SourceView(
-                bool(eg_iso >> c & 1), tuple(class_eg_rules[c]), frozenset(in_groups[c])
-            )
-            src_rows.setdefault(src, []).append(c)
-        return src_rows
-
     def _between_classes(
-        self, table: Table, src: _SourceView, classes: list[int], ev: _Evaluation
+        self,
+        table: Table,
+        src: _SourceView,
+        classes: list[int],
+        egress: _Direction,
+        ingress: _Direction,
+        dst_views: list[_DestinationView],
+        dst_view_of: list[int],
+        accepts: tuple[int, dict[int, int]],
     ) -> None:
         """What the source classes `classes` (one view, `src`) may send every pod class."""
-        reach = self.all_classes
-        if src.egress_isolated:
-            reach = 0
-            for rid in src.egress_rules:
-                reach |= ev.egress[rid].pods & ev.egress[rid].useful
-        accepted = ev.not_ingress_isolated
-        for group in (*src.ingress_groups, *ev.in_universal):
-            accepted |= ev.reach_in.get(group, 0)
+        reach = egress.reach.get(src.egress, self.all_classes)
+        open_in, reach_in = accepts
+        accepted = open_in
+        for group in (*src.ingress_groups, *ingress.universal):
+            accepted |= reach_in.get(group, 0)
         memo: dict[int, ConnectionSet] = {}
         for d in _bits(reach & accepted):
-            seen = ev.dst_view_of[d]
+            seen = dst_view_of[d]
             conns = memo.get(seen)
             if conns is None:
-                conns = memo[seen] = self._pair(
-                    src, ev.dst_views[seen], ev.egress, ev.ingress, ev.eg_universal, ev.in_universal
-                )
+                dst = dst_views[seen]
+                conns = self._walk(src.egress, egress, dst.egress_groups, dst.resolution)
+                if not conns.is_empty:
+                    conns = conns & self._walk(
+                        dst.ingress, ingress, src.ingress_groups, dst.resolution
+                    )
+                memo[seen] = conns
             if conns.is_empty:
                 continue
             for s in classes:
@@ -428,115 +589,142 @@ class Engine:
                         if ws != wd:
                             _add(table.pairs, (ws, wd), conns)
 
-    def _group(self, infos: list[_RuleInfo], count: int) -> tuple[list[list[int]], list[int]]:
+    def _walk(
+        self,
+        program: Program,
+        side: _Direction,
+        groups: frozenset[int],
+        resolution: Mapping[str, ContainerPort] | None,
+    ) -> ConnectionSet:
+        """The verdict of `program` for a peer in rule groups `groups`."""
+        if not program:
+            return ALL
+        universal = side.universal
+        infos = side.infos
+        if program in side.simple:
+            allowed = NONE
+            for rid in program:
+                if rid < 0:
+                    continue  # a tier's end: in a simple program only the last one denies
+                info = infos[rid]
+                if info.action is RuleAction.ALLOW and (
+                    info.group in groups or info.group in universal
+                ):
+                    allowed |= info.conns(resolution)
+            return allowed
+        return self._walk_with(
+            program,
+            infos,
+            lambda rid: infos[rid].group in groups or infos[rid].group in universal,
+            resolution,
+        )
+
+    def _walk_with(
+        self,
+        program: Program,
+        infos: list[_RuleInfo],
+        matches: Callable[[int], bool],
+        resolution: Mapping[str, ContainerPort] | None,
+    ) -> ConnectionSet:
+        tiers = self.layers.tiers
+        undecided, allowed, passed = ALL, NONE, NONE
+        for rid in program:
+            if rid < 0:
+                # A tier's end: Pass leaves what it did not decide to the next tier.
+                passes = tiers[-1 - rid].end is TierEnd.PASS
+                undecided = undecided | passed if passes else passed
+                passed = NONE
+                if undecided.is_empty:
+                    return allowed
+                continue
+            if undecided.is_empty or not matches(rid):
+                continue
+            info = infos[rid]
+            conns = info.conns(resolution) & undecided
+            if conns.is_empty:
+                continue
+            action = info.action
+            if action is RuleAction.LOG:
+                continue
+            undecided = undecided - conns
+            if action is RuleAction.ALLOW:
+                allowed = allowed | conns
+            elif action is RuleAction.PASS:
+                passed = passed | conns
+        return allowed | undecided
+
+    def _group(
+        self, infos: list[_RuleInfo], count: int
+    ) -> tuple[list[frozenset[int]], frozenset[int]]:
         """Give rules matching the same classes one group id; list each class's groups.
 
         Groups matching every class are returned apart (`universal`), not per class.
         """
         by_value: dict[int, int] = {}
-        universal: list[int] = []
+        universal: set[int] = set()
         members: list[list[int]] = [[] for _ in range(count)]
         for info in infos:
             group = by_value.get(info.pods)
             if group is None:
                 group = by_value[info.pods] = len(by_value)
                 if info.pods == self.all_classes and count:
-                    universal.append(group)
+                    universal.add(group)
                 else:
                     for c in _bits(info.pods):
                         members[c].append(group)
             info.group = group
-        return members, universal
-
-    @staticmethod
-    def _pair(
-        src: _SourceView,
-        dst: _DestinationView,
-        egress: list[_RuleInfo],
-        ingress: list[_RuleInfo],
-        eg_universal: list[int],
-        in_universal: list[int],
-    ) -> ConnectionSet:
-        allowed_out = ALL
-        if src.egress_isolated:
-            allowed_out = NONE
-            for rid in src.egress_rules:
-                info = egress[rid]
-                if info.group in dst.egress_groups or info.group in eg_universal:
-                    allowed_out |= info.conns(dst.resolution)
-            if allowed_out.is_empty:
-                return allowed_out
-        allowed_in = ALL
-        if dst.ingress_isolated:
-            allowed_in = NONE
-            for rid in dst.ingress_rules:
-                info = ingress[rid]
-                if info.group in src.ingress_groups or info.group in in_universal:
-                    allowed_in |= info.conns(dst.resolution)
-        return allowed_out & allowed_in
+        return [frozenset(m) for m in members], frozenset(universal)
 
     def _to_external(
-        self, table: Table, src: _SourceView, classes: list[int], egress: list[_RuleInfo]
+        self, table: Table, src: _SourceView, classes: list[int], egress: _Direction
     ) -> None:
-        row: dict[int, ConnectionSet] = {}
-        if not src.egress_isolated:
-            row = dict.fromkeys(range(len(self.dst_atoms)), ALL)
-        else:
-            for rid in src.egress_rules:
-                info = egress[rid]
-                if not info.ips or info.fixed.is_empty:
-                    continue  # named ports never resolve on an address
-                for atom in _bits(info.ips):
-                    known = row.get(atom)
-                    row[atom] = info.fixed if known is None else known | info.fixed
+        row = self._atom_row(src.egress, egress, len(self.dst_atoms), None)
         for s in classes:
             for ws in self.class_workloads[s]:
                 for atom, conns in row.items():
                     _add(table.to_external, (ws, atom), conns)
 
+    def _atom_row(
+        self,
+        program: Program,
+        side: _Direction,
+        count: int,
+        resolution: Mapping[str, ContainerPort] | None,
+    ) -> dict[int, ConnectionSet]:
+        """Per external atom, the verdict of `program` for that address range."""
+        if not program:
+            return dict.fromkeys(range(count), ALL)
+        infos = side.infos
+        rules = [rid for rid in program if rid >= 0]
+        signatures: dict[frozenset[int], list[int]] = {}
+        for atom in range(count):
+            bit = 1 << atom
+            signature = frozenset(rid for rid in rules if infos[rid].ips & bit)
+            signatures.setdefault(signature, []).append(atom)
+        row: dict[int, ConnectionSet] = {}
+        for signature, members in signatures.items():
+            conns = self._walk_with(program, infos, signature.__contains__, resolution)
+            if conns.is_empty:
+                continue
+            for atom in members:
+                row[atom] = conns
+        return row
+
     def _from_external(
         self,
         table: Table,
-        ingress: list[_RuleInfo],
-        in_iso: int,
-        dst_view_of: list[int],
+        ingress: _Direction,
         dst_views: list[_DestinationView],
+        dst_view_of: list[int],
     ) -> None:
         atoms = len(self.src_atoms)
-        groups: dict[int, int] = {}
-        atom_groups: list[list[int]] = [[] for _ in range(atoms)]
-        reach: dict[int, int] = {}
-        for info in ingress:
-            group = groups.get(info.ips)
-            if group is None:
-                group = groups[info.ips] = len(groups)
-                for atom in _bits(info.ips):
-                    atom_groups[atom].append(group)
-            info.ip_group = group
-            reach[group] = reach.get(group, 0) | (info.selected & info.useful)
-        not_in_iso = self.all_classes & ~in_iso
-        rows: dict[frozenset[int], list[int]] = {}
-        for atom in range(atoms):
-            rows.setdefault(frozenset(atom_groups[atom]), []).append(atom)
-        for atom_groups_seen, members in rows.items():
-            accepted = not_in_iso
-            for group in atom_groups_seen:
-                accepted |= reach.get(group, 0)
-            memo: dict[int, ConnectionSet] = {}
-            for d in _bits(accepted):
-                index = dst_view_of[d]
-                conns = memo.get(index)
-                if conns is None:
-                    view = dst_views[index]
-                    conns = ALL
-                    if view.ingress_isolated:
-                        conns = NONE
-                        for rid in view.ingress_rules:
-                            if ingress[rid].ip_group in atom_groups_seen:
-                                conns |= ingress[rid].conns(view.resolution)
-                    memo[index] = conns
-                if conns.is_empty:
-                    continue
-                for wd in self.class_workloads[d]:
-                    for atom in members:
-                        _add(table.from_external, (atom, wd), conns)
+        rows: dict[int, dict[int, ConnectionSet]] = {}
+        for d in range(len(self.class_pod)):
+            index = dst_view_of[d]
+            row = rows.get(index)
+            if row is None:
+                view = dst_views[index]
+                row = rows[index] = self._atom_row(view.ingress, ingress, atoms, view.resolution)
+            for wd in self.class_workloads[d]:
+                for atom, conns in row.items():
+                    _add(table.from_external, (atom, wd), conns)

@@ -7,6 +7,7 @@ from pathlib import Path
 from netkit.documents import read_documents
 from netkit.errors import ManifestError
 from netkit.resources import Resource
+from netkit.shapes import describe
 
 
 def read_resource_list(path: Path) -> list[Resource] | None:
@@ -25,12 +26,15 @@ def read_resource_list(path: Path) -> list[Resource] | None:
         and all(isinstance(item, dict) and "type" in item and "inputs" in item for item in document)
     ):
         return None
-    return [
-        Resource(
-            str(item["type"]),
-            str(item.get("name") or f"{path.name}[{index}]"),
-            str(item.get("urn") or ""),
-            item["inputs"],
-        )
-        for index, item in enumerate(document)
-    ]
+    resources = []
+    for index, item in enumerate(document):
+        where = f"{path}: [{index}]"
+        kind, name, urn, inputs = (item.get(k) for k in ("type", "name", "urn", "inputs"))
+        # Typed as `netkit synth --format json` writes them: nothing is turned into text.
+        if not isinstance(kind, str) or not kind:
+            raise ManifestError(f"{where}.type: expected a type token, got {describe(kind)}")
+        for key, value in (("name", name), ("urn", urn)):
+            if value is not None and not isinstance(value, str):
+                raise ManifestError(f"{where}.{key}: expected a string, got {describe(value)}")
+        resources.append(Resource(kind, name or f"{path.name}[{index}]", urn or "", inputs))
+    return resources

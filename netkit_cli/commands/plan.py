@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from netkit.cidr import parse_cidr
 from netkit.model import AddressSpace, IPNetwork
-from netkit.planner import Allocation, SubnetRequest, parse_reserved, plan_subnets
+from netkit.planner import Allocation, plan_subnets
+from netkit_cli import arguments
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,12 +30,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     parser.add_argument(
-        "--supernet", required=True, metavar="CIDR", help="where to place them, e.g. 10.20.0.0/16"
+        "--supernet",
+        type=arguments.cidr("--supernet"),
+        required=True,
+        metavar="CIDR",
+        help="where to place them, e.g. 10.20.0.0/16",
     )
     parser.add_argument(
         "--subnet",
         dest="subnets",
         action="append",
+        type=arguments.subnet_request("--subnet"),
         required=True,
         metavar="NAME=/PREFIX|NAME=HOSTS",
         help="a subnet to place: web=/24, or db=500 for 500 hosts (repeatable)",
@@ -45,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--reserved",
         dest="reserved",
         action="append",
+        type=arguments.reserved("--reserve"),
         default=[],
         metavar="NAME=CIDR",
         help="a range to keep free, e.g. corp-vpn=10.20.8.0/21 (repeatable)",
@@ -56,10 +62,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    supernet = parse_cidr(args.supernet, field="--supernet")
-    requests = [SubnetRequest.parse(text, field="--subnet") for text in args.subnets]
-    reserved = [parse_reserved(text, "--reserve") for text in args.reserved]
-    allocations = plan_subnets(supernet, requests, reserved)
+    supernet: IPNetwork = args.supernet
+    reserved: list[AddressSpace] = args.reserved
+    allocations = plan_subnets(supernet, args.subnets, reserved)
     if args.format == "json":
         print(json.dumps(_as_json(supernet, reserved, allocations), indent=2))
     elif args.format == "txt":

@@ -1,9 +1,12 @@
 """What a rule is: a named, described, configurable pure function over the network model.
 
 A `Rule` holds a name (`<area>-<resource>-<what>`), a description that starts
-"Checks that", a default enforcement level, a config schema (JSON-schema properties,
-each with a default and a description) and `check(context, config)`, which yields
-`Violation`s: the offending resource and a message naming the bad value and the fix.
+"Checks that", a default enforcement level, a severity, the remediation steps, a URL
+with more information and tags (pulumi-policy's metadata, also read by `netkit check
+--format sarif`), a config schema (JSON-schema properties, each with a default and a
+description) and `check(context, config)`, which yields `Violation`s: the offending
+resource, a message naming the bad value and the fix, and the value as written (so a
+finding can point at it in the stack file or manifest).
 
 The registry runs rules on a `Context` (the model plus analyses computed once and
 shared, such as NetworkPolicy reachability) and turns violations into `Finding`s with
@@ -35,8 +38,10 @@ from netkit.model import (
     NetworkModel,
     NetworkPolicy,
     Service,
+    TieredPolicy,
     Workload,
 )
+from netkit.positions import Location
 from netkit.privileges import PortRange
 from netkit.reachability import Reachability, analyze
 
@@ -56,6 +61,16 @@ class Level(StrEnum):
     ADVISORY = "advisory"
     MANDATORY = "mandatory"
     DISABLED = "disabled"
+
+
+class Severity(StrEnum):
+    """How bad a violation is, as pulumi-policy names it (independent of the level,
+    which says whether it stops a deployment)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
 
 
 # --------------------------------------------------------------------------- resources
@@ -107,6 +122,10 @@ class ResourceRef:
         return cls("NetworkPolicy", policy.name, policy.namespace, policy.source)
 
     @classmethod
+    def tiered(cls, policy: TieredPolicy) -> ResourceRef:
+        return cls(policy.kind, policy.name, policy.namespace, policy.source)
+
+    @classmethod
     def namespace_of(cls, namespace: Namespace) -> ResourceRef:
         return cls("Namespace", namespace.name, "", namespace.source)
 
@@ -145,31 +164,56 @@ class Violation:
 
     resource: ResourceRef
     message: str
+    value: str = ""
+    """The offending value as the input writes it (`0.0.0.0`, `10.8.0.0/16`), when one
+    value is at fault: a finding points at it in the stack file or manifest."""
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A violation reported under a rule's name and enforcement level."""
+    """A violation reported under a rule's name, level and metadata."""
 
     rule: str
     level: Level
     resource: ResourceRef
     message: str
+    severity: Severity = Severity.MEDIUM
+    remediation: str = ""
+    url: str = ""
+    value: str = ""
+    location: Location | None = None
+    """Where the value (or the resource) is written, when the input is a file."""
 
     def line(self) -> str:
-        """`mandatory  k8s-namespace-require-default-deny  Namespace shop  namespace ...`."""
-        return f"{self.level:<9}  {self.rule}  {self.resource.describe()}  {self.message}"
+        """`mandatory  high  k8s-namespace-require-default-deny  Namespace shop  namespace ...`,
+        prefixed with `FILE:LINE:COLUMN: ` when the finding has a location."""
+        where = f"{self.location}: " if self.location is not None else ""
+        return (
+            f"{where}{self.level:<9}  {self.severity:<8}  {self.rule}  "
+            f"{self.resource.describe()}  {self.message}"
+        )
 
-    def to_json(self) -> dict[str, str]:
-        return {
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
             "rule": self.rule,
             "level": str(self.level),
+            "severity": str(self.severity),
             "kind": self.resource.kind,
             "namespace": self.resource.namespace,
             "name": self.resource.name,
             "source": self.resource.source,
             "message": self.message,
+            "remediation": self.remediation,
+            "url": self.url,
         }
+        if self.location is not None:
+            document["location"] = {
+                "file": self.location.file,
+                "line": self.location.line,
+                "column": self.location.column,
+                "path": self.location.path,
+            }
+        return document
 
 
 # --------------------------------------------------------------------------- unknowns
@@ -266,6 +310,14 @@ class Rule:
     """JSON-schema properties of the rule's config; each has a `default` and a `description`."""
     watches: tuple[str, ...] = ()
     """Type-token prefixes whose values the rule reads: an unknown one makes it advise."""
+    severity: Severity = field(kw_only=True)
+    """How bad a violation is (low, medium, high, critical)."""
+    remediation: str = field(kw_only=True)
+    """The steps that fix a violation, as a user does them (stack-file keys first)."""
+    url: str = field(kw_only=True)
+    """A page with more information (the upstream documentation of the setting)."""
+    tags: tuple[str, ...] = field(kw_only=True, default=())
+    """Area, resource and category, e.g. ("kubernetes", "networkpolicy", "least-privilege")."""
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):
@@ -274,6 +326,8 @@ class Rule:
             raise ValueError(
                 f"rule {self.name}: description must start with {DESCRIPTION_PREFIX!r}"
             )
+        if not self.remediation or not self.url.startswith("https://"):
+            raise ValueError(f"rule {self.name}: needs remediation steps and an https URL")
         for key, schema in self.config.items():
             if "default" not in schema or "description" not in schema:
                 raise ValueError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netkit.cni import ENFORCES_NETWORK_POLICY
+from netkit.enforcers import kube_router_deviations, unenforced_kinds
 from netkit.resources import CONTAINER_TYPE, NETWORK_TYPE
 from netkit_policies.rules.base import (
     Context,
@@ -14,6 +15,7 @@ from netkit_policies.rules.base import (
     ResourceRef,
     Rule,
     RuleConfig,
+    Severity,
     Violation,
     plural,
 )
@@ -63,6 +65,10 @@ POLICY_ENFORCEMENT = Rule(
     description="Checks that a stack with NetworkPolicies runs a CNI that enforces them "
     "(not Flannel alone, not none).",
     level=Level.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Install a CNI that enforces NetworkPolicies: set kubernetes.calico in the stack file, or name the plugin the cluster already runs (calico, cilium, kube-router, ...) in kubernetes.clusterCni (or this rule's clusterCni config). Flannel alone does not enforce them.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#prerequisites",
+    tags=("kubernetes", "cni"),
     check=_check_enforcement,
     config={
         "clusterCni": {
@@ -73,6 +79,82 @@ POLICY_ENFORCEMENT = Rule(
             "one (calico, cilium, canal, kube-router, antrea, weave, flannel).",
         }
     },
+    watches=CNI_TYPES,
+)
+
+
+def _enforcers(context: Context, config: RuleConfig) -> list[str]:
+    """The plugins that enforce policy here: installed ones, and the clusterCni named."""
+    plugins = [install.plugin for install in context.model.cni]
+    cluster = str(config.get("clusterCni") or "").lower()
+    if cluster:
+        plugins.append(cluster)
+    return list(dict.fromkeys(plugins))
+
+
+def _check_tiered_enforcement(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    model = context.model
+    enforced = [p for p in model.tiered_policies if p.staged is None]
+    if not enforced and not model.policy_tiers:
+        return
+    plugins = _enforcers(context, config)
+    missing = (
+        set.intersection(*(set(unenforced_kinds(model, plugin)) for plugin in plugins))
+        if plugins
+        else set(unenforced_kinds(model, ""))
+    )
+    if not missing:
+        return
+    by = (
+        f"{' and '.join(plugins)} enforce{'s' if len(plugins) == 1 else ''} none of them"
+        if plugins
+        else "the stack names no CNI that enforces them"
+    )
+    for policy in enforced:
+        if policy.kind not in missing:
+            continue
+        yield Violation(
+            ResourceRef.tiered(policy),
+            f"{policy.kind} {policy.ref} is accepted by the API server (its CRD installed) "
+            f"but {by}: nothing applies it; run a CNI that enforces {policy.kind} (Calico "
+            "enforces Calico's kinds and the network-policy API's), or write NetworkPolicies",
+        )
+
+
+TIERED_ENFORCEMENT = Rule(
+    name="k8s-cni-require-tiered-policy-enforcement",
+    description="Checks that every cluster-wide or Calico policy of the stack has a CNI "
+    "that enforces its kind (kube-router, for one, enforces NetworkPolicies only).",
+    level=Level.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Run a CNI that enforces the policy's kind (Calico enforces Calico's kinds and the network-policy API's) and name it in kubernetes.clusterCni, or write NetworkPolicies instead.",
+    url="https://network-policy-api.sigs.k8s.io/implementations/",
+    tags=("kubernetes", "cni"),
+    check=_check_tiered_enforcement,
+    config={"clusterCni": POLICY_ENFORCEMENT.config["clusterCni"]},
+    watches=CNI_TYPES,
+)
+
+
+def _check_deviations(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    if "kube-router" not in _enforcers(context, config):
+        return
+    for deviation in kube_router_deviations(context.model):
+        yield Violation(ResourceRef.policy(deviation.policy), deviation.text())
+
+
+ENFORCER_DEVIATIONS = Rule(
+    name="k8s-enforcer-known-deviation",
+    description="Checks that no NetworkPolicy of the stack meets a known defect of its "
+    "enforcer (kube-router v2.1.0: addresses leaking between pods' same-named ports), "
+    "naming the connections it will enforce differently.",
+    level=Level.ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation="Give each pod's ports names of their own (or number the rule's ports) where the finding says the enforcer will differ, or run an enforcer without the defect.",
+    url="https://github.com/cloudnativelabs/kube-router/blob/master/pkg/controllers/netpol/policy.go",
+    tags=("kubernetes", "cni"),
+    check=_check_deviations,
+    config={"clusterCni": POLICY_ENFORCEMENT.config["clusterCni"]},
     watches=CNI_TYPES,
 )
 
@@ -115,8 +197,12 @@ BRIDGE_ACROSS_HOSTS = Rule(
     description="Checks that no Docker bridge is meant to carry traffic between hosts, "
     "and no container joins a bridge of another host (that takes an overlay).",
     level=Level.MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation="Put containers that talk across hosts on an overlay (docker.overlays) instead of a bridge; attach each container only to bridges of its own host (docker.containers[].host).",
+    url="https://docs.docker.com/engine/network/drivers/overlay/",
+    tags=("docker", "network", "cni"),
     check=_check_bridges,
     watches=(NETWORK_TYPE, CONTAINER_TYPE),
 )
 
-RULES = (POLICY_ENFORCEMENT, BRIDGE_ACROSS_HOSTS)
+RULES = (POLICY_ENFORCEMENT, TIERED_ENFORCEMENT, ENFORCER_DEVIATIONS, BRIDGE_ACROSS_HOSTS)

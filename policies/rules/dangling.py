@@ -13,6 +13,7 @@ from netkit_policies.rules.base import (
     ResourceRef,
     Rule,
     RuleConfig,
+    Severity,
     Violation,
     labels_text,
     listing,
@@ -48,6 +49,10 @@ DANGLING_SERVICE = Rule(
     name="k8s-service-disallow-dangling",
     description="Checks that every Service (other than ExternalName) selects some pod.",
     level=Level.ADVISORY,
+    severity=Severity.LOW,
+    remediation="Make the Service's selector match the labels of the pods it should serve, or remove the Service.",
+    url="https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service",
+    tags=("kubernetes", "service", "dangling-reference"),
     check=_check_dangling_services,
     watches=(SERVICE_TYPE, *WORKLOAD_TYPES),
 )
@@ -79,6 +84,10 @@ TARGET_PORTS = Rule(
     description="Checks that every named targetPort of a Service is a container port "
     "declared by the pods it selects.",
     level=Level.ADVISORY,
+    severity=Severity.LOW,
+    remediation="Declare the named port on the selected pods' containers (ports[].name), or point targetPort at a port number or a name the pods declare.",
+    url="https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports",
+    tags=("kubernetes", "service", "dangling-reference"),
     check=_check_target_ports,
     watches=(SERVICE_TYPE, *WORKLOAD_TYPES),
 )
@@ -111,6 +120,10 @@ DANGLING_INGRESS = Rule(
     description="Checks that every Ingress backend names a Service of its namespace and a "
     "port that Service has.",
     level=Level.ADVISORY,
+    severity=Severity.LOW,
+    remediation="Name a Service of the Ingress's namespace in each backend, and a port that Service has.",
+    url="https://kubernetes.io/docs/concepts/services-networking/ingress/#the-ingress-resource",
+    tags=("kubernetes", "ingress", "dangling-reference"),
     check=_check_ingress_backends,
     watches=(SERVICE_TYPE, *INGRESS_TYPES),
 )

@@ -16,6 +16,7 @@ from netkit_policies.rules.base import (
     ResourceRef,
     Rule,
     RuleConfig,
+    Severity,
     Violation,
     string_list_option,
     strings,
@@ -47,6 +48,10 @@ INTERNAL_BACKEND = Rule(
     name="docker-network-require-internal-backend",
     description="Checks that Docker networks with a backend role are internal (no route out).",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Set internal: true on the network (docker.bridges[].internal or docker.overlays[].internal), so its containers have no route off the host; publish what must be reached from outside on a frontend network instead.",
+    url="https://docs.docker.com/reference/cli/docker/network/create/#internal",
+    tags=("docker", "network", "docker-isolation"),
     check=_check_internal,
     config={
         "backendRoles": {
@@ -86,6 +91,10 @@ ICC_DISABLED = Rule(
     description="Checks that Docker bridges with the configured roles turn off "
     "inter-container communication.",
     level=Level.MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation="Turn inter-container communication off on the bridge (docker.bridges[].icc: false, driver option com.docker.network.bridge.enable_icc=false), or move containers that must not talk to each other to networks of their own.",
+    url="https://docs.docker.com/engine/network/drivers/bridge/#options",
+    tags=("docker", "network", "docker-isolation"),
     check=_check_icc,
     config={
         "iccDisabledRoles": string_list_option(
@@ -121,6 +130,7 @@ def _check_publish(context: Context, config: RuleConfig) -> Iterator[Violation]:
                 "every network the host is on (Docker's iptables rules bypass host firewalls); "
                 "bind it to 127.0.0.1 (publish[].hostIp), or set exposure.publicPublish: true "
                 "if it is meant to be public",
+                value=port.host_ip,
             )
 
 
@@ -129,6 +139,10 @@ PUBLIC_PUBLISH = Rule(
     description="Checks that no container publishes a port on all interfaces (0.0.0.0 or ::) "
     "unless the stack spec allows it.",
     level=Level.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Bind the published port to 127.0.0.1 (docker.containers[].publish[].hostIp: 127.0.0.1, the default) or to one interface's address; if it must answer on every address, say so in the stack file (exposure.publicPublish: true) or list the container in this rule's allowedContainers. Fixed by the pack at the remediate level: docker-container-remediate-publish-loopback.",
+    url="https://docs.docker.com/engine/network/port-publishing/",
+    tags=("docker", "container", "docker-isolation"),
     check=_check_publish,
     config={
         "allowedContainers": string_list_option(
@@ -159,6 +173,10 @@ OVERLAY_ENCRYPTION = Rule(
     description="Checks that overlay networks are encrypted where the stack spec or the "
     "pack config requires it.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Set encrypted: true on the overlay (docker.overlays[].encrypted, driver option encrypted), so traffic between hosts is IPsec, not clear VXLAN.",
+    url="https://docs.docker.com/engine/network/drivers/overlay/#encrypt-traffic-on-an-overlay-network",
+    tags=("docker", "network", "docker-isolation"),
     check=_check_encryption,
     config={
         "requireEncryption": {

@@ -17,6 +17,7 @@ from netkit_policies.rules.base import (
     ResourceRef,
     Rule,
     RuleConfig,
+    Severity,
     Violation,
     string_list_option,
     strings,
@@ -59,6 +60,7 @@ def _check_service_types(context: Context, config: RuleConfig) -> Iterator[Viola
             f"Service {_ref(service)} is type {kind}, which {opens}, and this stack allows "
             f"only {shown}; use ClusterIP behind an Ingress, or add {kind} to "
             "exposure.serviceTypes in the stack file if the exposure is intended",
+            value=kind,
         )
 
 
@@ -67,6 +69,10 @@ SERVICE_TYPE_RULE = Rule(
     description="Checks that Services of type NodePort or LoadBalancer exist only where "
     "the stack spec allows those types.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Use type ClusterIP (or headless) behind an Ingress; if the type is meant, add it to exposure.serviceTypes in the stack file (or allowedTypes of this rule).",
+    url="https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types",
+    tags=("kubernetes", "service", "exposure"),
     check=_check_service_types,
     config={
         "allowedTypes": string_list_option(
@@ -93,6 +99,7 @@ def _check_external_ips(context: Context, config: RuleConfig) -> Iterator[Violat
                 f"(allowed: {shown}); an externalIP captures that address's traffic on every "
                 "node (CVE-2020-8554); remove it, or add it to exposure.externalIPs in the "
                 "stack file",
+                value=address,
             )
 
 
@@ -100,6 +107,10 @@ EXTERNAL_IPS = Rule(
     name="k8s-service-restrict-external-ips",
     description="Checks that Services use only the externalIPs the stack spec allows.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Remove the externalIP, or list the address in exposure.externalIps of the stack file (or allowedExternalIPs of this rule) when the Service owns it.",
+    url="https://kubernetes.io/docs/concepts/services-networking/service/#external-ips",
+    tags=("kubernetes", "service", "exposure"),
     check=_check_external_ips,
     config={
         "allowedExternalIPs": string_list_option(
@@ -149,6 +160,7 @@ def _check_tls(context: Context, config: RuleConfig) -> Iterator[Violation]:
                     f"Ingress {_ref(ingress)} routes host {host!r}, which no spec.tls[].hosts "
                     f"lists, so it is served over plain HTTP; add {host!r} to a tls entry "
                     "(or to allowPlaintextHosts in this rule's config if plain HTTP is intended)",
+                    value=host,
                 )
 
 
@@ -156,6 +168,10 @@ INGRESS_TLS = Rule(
     name="k8s-ingress-require-tls",
     description="Checks that every Ingress has TLS and lists each of its hosts in its TLS section.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Add spec.tls with a certificate secret listing every host the Ingress routes (kubernetes.ingresses[].tls in the stack file).",
+    url="https://kubernetes.io/docs/concepts/services-networking/ingress/#tls",
+    tags=("kubernetes", "ingress", "exposure"),
     check=_check_tls,
     config={
         "allowPlaintextHosts": string_list_option(
@@ -194,6 +210,7 @@ def _check_hosts(context: Context, config: RuleConfig) -> Iterator[Violation]:
                 f"{ingress.kind} {_ref(ingress)} routes wildcard host {host!r}, which sends "
                 "every matching subdomain (including ones nobody registered on purpose) to "
                 "its backend; list the host names instead",
+                value=host,
             )
 
 
@@ -202,6 +219,10 @@ INGRESS_HOSTS = Rule(
     description="Checks that Ingress rules name their hosts: no wildcard hosts, no empty "
     "hosts and no default backend.",
     level=Level.ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation="Name every host a rule routes; remove wildcard and empty hosts and the defaultBackend.",
+    url="https://kubernetes.io/docs/concepts/services-networking/ingress/#hostname-wildcards",
+    tags=("kubernetes", "ingress", "exposure"),
     check=_check_hosts,
     config={
         "allowedHosts": {
@@ -242,6 +263,10 @@ UNIQUE_ROUTES = Rule(
     name="k8s-ingress-require-unique-host-path",
     description="Checks that every host and path is routed by one Ingress rule only.",
     level=Level.ADVISORY,
+    severity=Severity.LOW,
+    remediation="Route each host and path from one Ingress rule only; merge or rename the duplicates.",
+    url="https://kubernetes.io/docs/concepts/services-networking/ingress/#ingress-rules",
+    tags=("kubernetes", "ingress", "exposure"),
     check=_check_unique_routes,
     watches=INGRESS_TYPES,
 )
@@ -257,6 +282,7 @@ def _check_snippets(context: Context, config: RuleConfig) -> Iterator[Violation]
                     f"Ingress {_ref(ingress)} sets annotation {key}, which injects raw nginx "
                     "configuration into the controller shared by every namespace "
                     "(CVE-2021-25742); remove it and use the dedicated annotations",
+                    value=key,
                 )
 
 
@@ -264,6 +290,10 @@ SNIPPETS = Rule(
     name="k8s-ingress-disallow-snippet-annotations",
     description="Checks that no Ingress uses ingress-nginx *-snippet annotations.",
     level=Level.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Remove the *-snippet annotation and express the configuration with ingress-nginx's dedicated annotations; keep allow-snippet-annotations off in the controller.",
+    url="https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/#allow-snippet-annotations",
+    tags=("kubernetes", "ingress", "exposure"),
     check=_check_snippets,
     config={
         "allowedAnnotations": string_list_option(
@@ -296,6 +326,7 @@ def _check_host_network(context: Context, config: RuleConfig) -> Iterator[Violat
                 f"{workload.kind} {name} publishes hostPort {port}, which opens that port on "
                 "every node it runs on and pins it to one pod per node; remove hostPort and "
                 "expose the port through a Service",
+                value=str(port),
             )
 
 
@@ -303,6 +334,10 @@ HOST_NETWORK = Rule(
     name="k8s-workload-disallow-host-network",
     description="Checks that no workload uses hostNetwork or hostPort.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Remove hostNetwork: true and hostPort from the pod template; reach the pods through a Service (and an Ingress for outside traffic).",
+    url="https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
+    tags=("kubernetes", "workload", "exposure"),
     check=_check_host_network,
     config={
         "allowedWorkloads": string_list_option(

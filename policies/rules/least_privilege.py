@@ -29,6 +29,7 @@ from netkit.model import (
     PolicyPeer,
     PolicyPort,
     PolicyRule,
+    Workload,
 )
 from netkit.portset import ConnectionSet
 from netkit.reachability import Direction, Explanation, Peer, PeerKind, egress_to
@@ -38,6 +39,7 @@ from netkit_policies.rules.base import (
     ResourceRef,
     Rule,
     RuleConfig,
+    Severity,
     Violation,
     listing,
     plural,
@@ -85,7 +87,14 @@ def _check_default_deny(context: Context, config: RuleConfig) -> Iterator[Violat
         if name in exempt:
             continue
         policies = context.policies_by_namespace.get(name, ())
-        missing = [d for d in DIRECTIONS if not any(is_default_deny(p, d) for p in policies)]
+        missing = [
+            d
+            for d in DIRECTIONS
+            if not any(is_default_deny(p, d) for p in policies)
+            # A cluster-wide baseline (a GlobalNetworkPolicy, a BaselineAdminNetworkPolicy)
+            # that denies by default for every pod of the namespace counts as its deny.
+            and not _baseline_denies(context, workloads, d)
+        ]
         if not missing:
             continue
         what = " and ".join(str(d) for d in missing)
@@ -99,11 +108,24 @@ def _check_default_deny(context: Context, config: RuleConfig) -> Iterator[Violat
         )
 
 
+def _baseline_denies(context: Context, workloads: Iterable[Workload], direction: Direction) -> bool:
+    """Some tiered policy makes every workload of a namespace deny by default."""
+    reach = context.reachability
+    return bool(context.model.tiered_policies) and all(
+        reach.denied_by_default(workload, direction) for workload in workloads
+    )
+
+
 DEFAULT_DENY = Rule(
     name="k8s-namespace-require-default-deny",
     description="Checks that every namespace with workloads has a default-deny "
-    "NetworkPolicy for both ingress and egress.",
+    "NetworkPolicy for both ingress and egress, or a cluster-wide baseline that denies by "
+    "default for its pods.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Add a NetworkPolicy with podSelector: {}, policyTypes: [Ingress, Egress] and no rules to the namespace (kubernetes.namespaces[].defaultDeny: true in the stack file, the default), then allow each connection the workloads need.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies",
+    tags=("kubernetes", "namespace", "least-privilege"),
     check=_check_default_deny,
     config={"exemptNamespaces": EXEMPT_NAMESPACES},
     watches=(KUBERNETES,),
@@ -118,6 +140,8 @@ def _check_selected(context: Context, config: RuleConfig) -> Iterator[Violation]
         policies = context.policies_by_namespace.get(workload.namespace, ())
         if any(selects(policy.pod_selector, workload) for policy in policies):
             continue
+        if all(_baseline_denies(context, [workload], d) for d in DIRECTIONS):
+            continue  # a cluster-wide baseline closes it
         yield Violation(
             ResourceRef.workload(workload),
             f"{workload.kind} {workload_ref(workload)} is selected by no NetworkPolicy, so "
@@ -130,6 +154,10 @@ WORKLOAD_SELECTED = Rule(
     name="k8s-workload-require-network-policy",
     description="Checks that every workload is selected by at least one NetworkPolicy.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Select the workload with a NetworkPolicy: a default deny for its namespace (kubernetes.namespaces[].defaultDeny: true) plus the connections it needs (kubernetes.connections).",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies",
+    tags=("kubernetes", "workload", "least-privilege"),
     check=_check_selected,
     config={"exemptNamespaces": EXEMPT_NAMESPACES},
     watches=(KUBERNETES,),
@@ -191,6 +219,10 @@ DNS_EGRESS = Rule(
     description="Checks that every egress-isolated workload can still reach the cluster "
     "DNS on UDP and TCP port 53.",
     level=Level.MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation="Allow egress to the cluster DNS pods on UDP and TCP 53 (kubernetes.namespaces[].allowDns: true in the stack file, the default). Fixed by the pack at the remediate level: k8s-networkpolicy-remediate-dns-egress.",
+    url="https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/",
+    tags=("kubernetes", "workload", "least-privilege"),
     check=_check_dns,
     config={
         "exemptNamespaces": EXEMPT_NAMESPACES,
@@ -259,6 +291,10 @@ ALLOW_ALL = Rule(
     description="Checks that no NetworkPolicy rule allows all ingress or all egress to the "
     "pods it selects (egress to port 53 only excepted).",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Name the peers the rule admits (a podSelector, a namespaceSelector with labels, or an ipBlock) and its ports, instead of every pod or address.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#allow-all-ingress-traffic",
+    tags=("kubernetes", "networkpolicy", "least-privilege"),
     check=_check_allow_all,
     config={"allowedPolicies": ALLOWED_POLICIES},
     watches=(KUBERNETES,),
@@ -283,6 +319,7 @@ def _check_ingress_anywhere(context: Context, config: RuleConfig) -> Iterator[Vi
                     f"ipBlock {block.cidr} ({anywhere}) to {pods_text(policy)} on "
                     f"{ports_text(rule.ports)}; name the client ranges instead (a load "
                     "balancer's, the VPN's)",
+                    value=str(block.cidr),
                 )
 
 
@@ -290,6 +327,10 @@ INGRESS_ANYWHERE = Rule(
     name="k8s-networkpolicy-disallow-ingress-from-anywhere",
     description="Checks that no NetworkPolicy admits ingress from ipBlock 0.0.0.0/0 or ::/0.",
     level=Level.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation="Replace ipBlock 0.0.0.0/0 (or ::/0) with the address ranges that must reach the pods, or admit the ingress controller instead and route outside traffic through an Ingress.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource",
+    tags=("kubernetes", "networkpolicy", "least-privilege"),
     check=_check_ingress_anywhere,
     config={"allowedPolicies": ALLOWED_POLICIES},
     watches=(KUBERNETES,),
@@ -334,6 +375,10 @@ EMPTY_POD_SELECTOR = Rule(
     description="Checks that only default-deny policies, DNS-only egress policies and "
     "connections the stack spec declares for a whole namespace use an empty podSelector.",
     level=Level.MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation="Select the pods the rules are meant for with a podSelector that has labels; keep empty podSelectors for default-deny and DNS-only policies.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource",
+    tags=("kubernetes", "networkpolicy", "least-privilege"),
     check=_check_empty_selector,
     config={
         "allowedPolicies": ALLOWED_POLICIES,
@@ -436,6 +481,10 @@ DANGLING = Rule(
     description="Checks that every NetworkPolicy selects some pod and that every peer of "
     "its rules selects some pod (of the stack, the cluster DNS, or a configured peer).",
     level=Level.ADVISORY,
+    severity=Severity.LOW,
+    remediation="Fix the selector to match the labels of existing pods (or namespaces), or remove the policy or the peer.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors",
+    tags=("kubernetes", "networkpolicy", "least-privilege"),
     check=_check_dangling,
     config={
         "externalPeers": {
@@ -487,6 +536,10 @@ POLICY_TYPES = Rule(
     name="k8s-networkpolicy-require-policy-types",
     description="Checks that every NetworkPolicy declares its policyTypes.",
     level=Level.ADVISORY,
+    severity=Severity.LOW,
+    remediation="Declare spec.policyTypes ([Ingress], [Egress] or both) so adding or removing a rule later cannot change what the policy isolates.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource",
+    tags=("kubernetes", "networkpolicy", "least-privilege"),
     check=_check_policy_types,
     watches=(KUBERNETES,),
 )
@@ -517,6 +570,10 @@ PORT_PROTOCOL = Rule(
     name="k8s-networkpolicy-require-port-protocol",
     description="Checks that every port of a NetworkPolicy rule names its protocol.",
     level=Level.ADVISORY,
+    severity=Severity.LOW,
+    remediation="Write the protocol of every port (protocol: TCP, UDP or SCTP) instead of relying on the TCP default.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource",
+    tags=("kubernetes", "networkpolicy", "least-privilege"),
     check=_check_protocols,
     watches=(KUBERNETES,),
 )
@@ -639,6 +696,10 @@ INTENT = Rule(
     description="Checks that the NetworkPolicies allow every connection the stack spec "
     "declares and nothing else (DNS egress and Ingress backends excepted).",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Make the NetworkPolicies allow exactly the connections of kubernetes.connections in the stack file: declare the connection there, or remove the policy rule that opens more.",
+    url="https://kubernetes.io/docs/concepts/services-networking/network-policies/",
+    tags=("kubernetes", "networkpolicy", "least-privilege"),
     check=_check_intent,
     config={
         "exemptNamespaces": EXEMPT_NAMESPACES,

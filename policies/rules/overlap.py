@@ -24,6 +24,7 @@ from netkit_policies.rules.base import (
     ResourceRef,
     Rule,
     RuleConfig,
+    Severity,
     Violation,
     config_cidr,
     listing,
@@ -96,12 +97,14 @@ def reserved_from_config(config: RuleConfig) -> list[AddressSpace]:
 
 
 def stack_spaces(context: Context, config: RuleConfig) -> list[AddressSpace]:
-    """Every address space of the model, plus reserved ranges from the config."""
-    declared = {(space.layer, space.cidr) for space in context.model.address_spaces}
+    """Every address space the stack declares, plus reserved ranges from the config (what
+    runs on its engines is the engine-overlap rule's)."""
+    own = [space for space in context.model.address_spaces if not space.live]
+    declared = {(space.layer, space.cidr) for space in own}
     extra = [
         space for space in reserved_from_config(config) if (space.layer, space.cidr) not in declared
     ]
-    return [*context.model.address_spaces, *extra]
+    return [*own, *extra]
 
 
 def _to_move(overlap: Overlap) -> tuple[AddressSpace, AddressSpace] | None:
@@ -162,6 +165,7 @@ def _check_overlaps(context: Context, config: RuleConfig) -> Iterator[Violation]
             ResourceRef.space(move),
             f"{overlap.message()}: the shared addresses {shared} would route to only one of "
             f"them; move {move.describe()} to {where} (`netkit plan` finds one)",
+            value=str(move.cidr),
         )
 
 
@@ -170,6 +174,10 @@ SUBNET_OVERLAP = Rule(
     description="Checks that no two address spaces of the stack overlap: Docker bridges and "
     "overlays, Calico pools, pod, service and node CIDRs, docker0 and reserved ranges.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Give the network a subnet of its own that overlaps no other address space of the stack or a reserved range; `netkit plan` finds free ones.",
+    url="https://docs.docker.com/reference/cli/docker/network/create/#specify-advanced-options",
+    tags=("docker", "network", "addressing"),
     check=_check_overlaps,
     config={
         "reservedRanges": RESERVED_RANGES,
@@ -182,6 +190,43 @@ SUBNET_OVERLAP = Rule(
         },
     },
     watches=(NETWORK_TYPE, INSTALLATION_TYPE),
+)
+
+
+# --------------------------------------------------------------------------- running engines
+
+_NETWORK_LAYERS = (Layer.DOCKER_BRIDGE, Layer.DOCKER_OVERLAY)
+
+
+def _check_existing(context: Context, config: RuleConfig) -> Iterator[Violation]:
+    spaces = context.model.address_spaces
+    networks = [s for s in spaces if s.layer in _NETWORK_LAYERS]
+    for overlap in find_overlaps(networks, allowed=expected_nesting):
+        if overlap.first.live == overlap.second.live:
+            continue  # two of the stack's (the overlap rule's), or two running ones
+        mine = overlap.first if not overlap.first.live else overlap.second
+        suggestion = free_range(mine.cidr, spaces)
+        where = f"a free range such as {suggestion}" if suggestion else "a free range"
+        yield Violation(
+            ResourceRef.space(mine),
+            f"{overlap.message()}: Docker refuses a network whose subnet overlaps one on the "
+            f"same host when it is created, and an overlay that meets it cuts one of the two "
+            f"off; move {mine.describe()} to {where} (`netkit plan` finds one)",
+        )
+
+
+EXISTING_OVERLAP = Rule(
+    name="docker-network-disallow-existing-overlap",
+    description="Checks that no Docker network of the stack overlaps a network already "
+    "running on the engines the stack names (docker_gwbridge, ingress and other stacks' "
+    "networks included), other than its own running copy.",
+    level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Move the network to a range no network on its engines uses (`netkit overlap --stack NAME --docker URL` lists them, `netkit plan` finds a free one), or remove the running network it collides with.",
+    url="https://docs.docker.com/engine/network/#ip-address-and-hostname",
+    tags=("docker", "network", "addressing"),
+    check=_check_existing,
+    watches=(NETWORK_TYPE,),
 )
 
 
@@ -229,6 +274,10 @@ EXPLICIT_SUBNET = Rule(
     description="Checks that no Docker network leaves its subnet to Docker's default pools "
     "where those pools overlap a range of the stack.",
     level=Level.MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation="Declare the network's subnet (docker.bridges[].subnets or docker.overlays[].subnets) instead of leaving it to Docker's default address pools.",
+    url="https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+    tags=("docker", "network", "addressing"),
     check=_check_explicit_subnet,
     config={
         "reservedRanges": RESERVED_RANGES,
@@ -263,6 +312,10 @@ CALICO_POOL_VALID = Rule(
     description="Checks that every Calico IP pool has a block size Calico accepts and fits "
     "at least one block, is not link-local, and does not use IPIP for IPv6.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Use a block size Calico accepts (20-32 for IPv4, 116-128 for IPv6) that fits in the pool, and a pool outside link-local and loopback ranges.",
+    url="https://docs.tigera.io/calico/latest/reference/resources/ippool",
+    tags=("calico", "ippool", "addressing"),
     check=_check_calico_pools,
     watches=(INSTALLATION_TYPE,),
 )
@@ -283,6 +336,7 @@ def _check_pools_in_pod_cidr(context: Context, config: RuleConfig) -> Iterator[V
                 f"calico pool {pool.name!r} {pool.cidr} is outside the pod CIDR {pod_cidr}: "
                 "pods would get addresses the cluster does not treat as pod traffic; "
                 f"use a range inside {pod_cidr}",
+                value=str(pool.cidr),
             )
 
 
@@ -290,6 +344,10 @@ CALICO_POOL_IN_POD_CIDR = Rule(
     name="calico-ippool-require-inside-pod-cidr",
     description="Checks that every Calico IP pool lies inside the cluster's pod CIDR.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Choose a pool cidr inside kubernetes.podCidr (kubernetes.calico.ipPools[].cidr), or widen the pod CIDR.",
+    url="https://docs.tigera.io/calico/latest/reference/resources/ippool",
+    tags=("calico", "ippool", "addressing"),
     check=_check_pools_in_pod_cidr,
     config={
         "podCidr": {
@@ -318,6 +376,7 @@ def _check_gateways(context: Context, config: RuleConfig) -> Iterator[Violation]
                     ResourceRef.network(network),
                     f"docker {kind} {network.name!r} has gateway {space.gateway} outside its "
                     f"subnet {space.cidr}; use an address inside it, e.g. {first}",
+                    value=str(space.gateway),
                 )
             if space.ip_range is not None and not (
                 space.ip_range.version == space.cidr.version
@@ -327,6 +386,7 @@ def _check_gateways(context: Context, config: RuleConfig) -> Iterator[Violation]
                     ResourceRef.network(network),
                     f"docker {kind} {network.name!r} has ipRange {space.ip_range} outside its "
                     f"subnet {space.cidr}; use a range inside it",
+                    value=str(space.ip_range),
                 )
 
 
@@ -334,12 +394,17 @@ GATEWAY_IN_SUBNET = Rule(
     name="docker-network-require-gateway-in-subnet",
     description="Checks that every Docker network's gateway and ipRange lie inside its subnet.",
     level=Level.MANDATORY,
+    severity=Severity.HIGH,
+    remediation="Pick a gateway and an ipRange inside the network's subnet (docker.bridges[].subnets[].gateway and .ipRange).",
+    url="https://docs.docker.com/reference/cli/docker/network/create/#specify-advanced-options",
+    tags=("docker", "network", "addressing"),
     check=_check_gateways,
     watches=(NETWORK_TYPE,),
 )
 
 RULES = (
     SUBNET_OVERLAP,
+    EXISTING_OVERLAP,
     EXPLICIT_SUBNET,
     CALICO_POOL_VALID,
     CALICO_POOL_IN_POD_CIDR,

@@ -104,3 +104,20 @@ def test_policies_use_the_selector_and_port_features_analyzers_must_handle(tmp_p
 def test_too_few_pods_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="pods must be at least"):
         gen_cluster.generate(tmp_path, 5)
+
+
+def test_the_baseline_adds_one_baseline_admin_network_policy_and_changes_nothing_else(tmp_path):
+    plain = gen_cluster.generate(tmp_path / "plain", 120, namespaces=4, seed=3)
+    tiered = gen_cluster.generate(tmp_path / "tiered", 120, namespaces=4, seed=3, baseline=True)
+    assert tiered.policies == plain.policies + 1
+    before, after = _files(tmp_path / "plain"), _files(tmp_path / "tiered")
+    assert set(after) - set(before) == {"baseline.yaml"}
+    assert all(after[name] == data for name, data in before.items())
+    (baseline,) = _docs_of(tmp_path / "tiered" / "baseline.yaml")
+    assert baseline["kind"] == "BaselineAdminNetworkPolicy"
+    assert baseline["metadata"]["name"] == "default"
+    assert [rule["action"] for rule in baseline["spec"]["egress"]] == ["Allow", "Deny", "Deny"]
+
+
+def _docs_of(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=Loader) if d]

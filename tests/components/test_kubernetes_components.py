@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from netkit.model import Endpoint, PolicyPort
 from netkit.names import connection_id
-from netkit.spec import ServicePortSpec
+from netkit.spec import BaselineSpec, DnsSpec, ServicePortSpec
 from netkit_components.kubernetes.app_service import AppService, AppServiceArgs
 from netkit_components.kubernetes.calico import CalicoInstall, CalicoInstallArgs
+from netkit_components.kubernetes.cluster_baseline import ClusterBaseline, baseline_manifest
 from netkit_components.kubernetes.cluster_service import ClusterService, ClusterServiceArgs
 from netkit_components.kubernetes.connections import allow
 from netkit_components.kubernetes.ingress_route import IngressRoute, IngressRouteArgs
@@ -209,3 +210,71 @@ def test_every_child_has_its_component_as_parent(declare):
         "shop-default-deny",
         "shop-allow-dns",
     }
+
+
+def _baseline(kind: str, **fields: object) -> tuple[BaselineSpec, list[str]]:
+    return BaselineSpec(kind=kind, **fields), ["kube-system", "ingress-nginx"]  # type: ignore[arg-type]
+
+
+def test_a_global_network_policy_baseline_allows_only_dns_and_lets_its_tier_deny_the_rest(declare):
+    baseline, exempt = _baseline("GlobalNetworkPolicy")
+    declared = declare(lambda: ClusterBaseline("b", baseline, DnsSpec(), exempt))
+    (policy,) = declared.of_type("kubernetes:projectcalico.org/v3:GlobalNetworkPolicy")
+    assert policy.inputs["metadata"] == {"name": "netkit-baseline"}
+    spec = policy.inputs["spec"]
+    assert spec["selector"] == "projectcalico.org/namespace not in {'kube-system', 'ingress-nginx'}"
+    assert spec["types"] == ["Ingress", "Egress"] and spec["order"] == 2000
+    assert [(r["action"], r["protocol"], r["destination"]["ports"]) for r in spec["egress"]] == [
+        ("Allow", "UDP", [53]),
+        ("Allow", "TCP", [53]),
+    ]
+    assert "ingress" not in spec  # the default tier's end denies what no policy allows
+
+
+def test_a_baseline_admin_network_policy_is_named_default_and_denies_pods_and_addresses(declare):
+    baseline, exempt = _baseline("BaselineAdminNetworkPolicy", name="ignored")
+    declared = declare(lambda: ClusterBaseline("b", baseline, DnsSpec(), exempt))
+    (policy,) = declared.of_type(
+        "kubernetes:policy.networking.k8s.io/v1alpha1:BaselineAdminNetworkPolicy"
+    )
+    assert policy.inputs["metadata"] == {"name": "default"}
+    spec = policy.inputs["spec"]
+    assert [r["action"] for r in spec["egress"]] == ["Allow", "Deny", "Deny"]
+    assert spec["egress"][0]["ports"] == [
+        {"portNumber": {"protocol": "UDP", "port": 53}},
+        {"portNumber": {"protocol": "TCP", "port": 53}},
+    ]
+    assert spec["subject"]["namespaces"]["matchExpressions"][0]["values"] == exempt
+
+
+def test_a_baseline_cluster_network_policy_sits_in_the_baseline_tier_with_accept_rules(declare):
+    baseline, exempt = _baseline("ClusterNetworkPolicy")
+    declared = declare(lambda: ClusterBaseline("b", baseline, DnsSpec(), exempt))
+    (policy,) = declared.of_type(
+        "kubernetes:policy.networking.k8s.io/v1alpha2:ClusterNetworkPolicy"
+    )
+    spec = policy.inputs["spec"]
+    assert (spec["tier"], spec["priority"]) == ("Baseline", 1000)
+    assert spec["egress"][0]["action"] == "Accept"
+    assert spec["egress"][0]["protocols"] == [
+        {"udp": {"destinationPort": {"number": 53}}},
+        {"tcp": {"destinationPort": {"number": 53}}},
+    ]
+
+
+def test_every_baseline_kind_reads_back_as_a_policy_denying_by_default():
+    from netkit.manifests import model_from_objects
+    from netkit.reachability import Direction, analyze
+
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"containers": [{"name": "c"}]},
+    }
+    for kind in ("GlobalNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"):
+        baseline, exempt = _baseline(kind)
+        manifest = baseline_manifest(baseline, DnsSpec(), exempt)
+        reach = analyze(model_from_objects([("pod", pod), ("baseline", manifest)]))
+        assert reach.denied_by_default("shop/web[Pod]", Direction.EGRESS), kind
+        assert reach.denied_by_default("shop/web[Pod]", Direction.INGRESS), kind

@@ -10,7 +10,7 @@ import pytest
 from pulumi.errors import InputPropertiesError
 
 import netkit
-from netkit.spec import BridgeSpec, ContainerSpec, OverlaySpec, PublishSpec, SubnetSpec
+from netkit.spec import BridgeSpec, ContainerSpec, ListenSpec, OverlaySpec, PublishSpec, SubnetSpec
 from netkit_components import provider
 from tests.components.conftest import CONTAINER, NETWORK
 
@@ -32,6 +32,7 @@ def test_package_holds_four_components_in_the_index_module_at_netkits_version(sc
     ]
     assert sorted(schema["types"]) == [
         "netkit:index:Attachment",
+        "netkit:index:Listen",
         "netkit:index:Publish",
         "netkit:index:Subnet",
     ]
@@ -62,6 +63,7 @@ OWN_WORDS = {
         ("netkit:index:ServiceContainer", ContainerSpec),
         ("netkit:index:Subnet", SubnetSpec),
         ("netkit:index:Publish", PublishSpec),
+        ("netkit:index:Listen", ListenSpec),
     ],
 )
 def test_inputs_are_the_stack_file_keys_with_their_documentation(schema, token, record):

@@ -38,6 +38,8 @@ STATE_OPTIONS = "?metadata=skip"
 DEV_BRIDGE_NET, DEV_OVERLAY_NET = "10.210.", "10.211."
 DEV_NAMESPACE_PREFIX = "shop-"
 """Every Kubernetes namespace of Pulumi.dev.yaml starts with it."""
+DEV_HOST_SUFFIX = ".dev.example.com"
+"""Every Ingress host of Pulumi.dev.yaml ends with it."""
 
 
 PRINT_ENV = ("--eval", "_netkit-env: ; @env -0", "_netkit-env")
@@ -106,8 +108,8 @@ def derive_stack(
 
     Docker names `netkit-dev-*` become `netkit-<name>-*`, bridges move from 10.210.x to
     10.<bridge_octet>.x and overlays from 10.211.x to 10.<overlay_octet>.x, published host
-    ports move to `host_port`, Kubernetes namespaces `shop-*` become `<name>-shop-*`, and
-    the encryption salt is dropped (`pulumi stack init` writes the new stack's own).
+    ports move to `host_port`, Kubernetes namespaces `shop-*` become `<name>-shop-*`, Ingress
+    hosts `*.dev.example.com` become `*.<name>.example.com`, and the encryption salt is dropped (`pulumi stack init` writes the new stack's own).
     Unless `cluster`, the Kubernetes half is rendered to files instead of applied to the
     local cluster, so a test of the Docker half needs no cluster.
     """
@@ -129,12 +131,19 @@ def derive_stack(
                 .replace(DEV_BRIDGE_NET, f"10.{bridge_octet}.")
                 .replace(DEV_OVERLAY_NET, f"10.{overlay_octet}.")
                 .replace(DEV_NAMESPACE_PREFIX, f"{name}-{DEV_NAMESPACE_PREFIX}")
+                .replace(DEV_HOST_SUFFIX, f".{name}.example.com")
             )
         return value
 
     document["config"] = move(document["config"])
     text = yaml.safe_dump(document, sort_keys=False)
-    for dev_value in (DEV_PREFIX, DEV_BRIDGE_NET, DEV_OVERLAY_NET, "encryptionsalt"):
+    for dev_value in (
+        DEV_PREFIX,
+        DEV_BRIDGE_NET,
+        DEV_OVERLAY_NET,
+        DEV_HOST_SUFFIX,
+        "encryptionsalt",
+    ):
         assert dev_value not in text, f"{dev_value!r} is still in the derived stack {name}"
     return text
 

@@ -6,17 +6,19 @@ client certificate by file; the standard library's HTTPS client is all it takes.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import ssl
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import pytest
 import yaml
 
 from tests.e2e.harness import REPO
@@ -90,3 +92,55 @@ def wait_until(what: str, check: Callable[[], bool], timeout: float = 120) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f}s")
         time.sleep(1)
+
+
+LEFTOVER_TIMEOUT = 120
+"""Seconds a namespace an earlier run left gets to finish deleting."""
+
+
+def clear_leftovers(api: Api, prefix: str) -> None:
+    """Delete the namespaces whose names start with `prefix` (only tests make them: an
+    earlier run that was killed leaves them behind); a namespace that does not go within
+    `LEFTOVER_TIMEOUT` is one line naming it, instead of a test failing far away."""
+
+    def ours() -> list[str]:
+        return sorted(
+            ns["metadata"]["name"]
+            for ns in api.items("/api/v1/namespaces")
+            if ns["metadata"]["name"].startswith(prefix)
+        )
+
+    for name in ours():
+        api.request("DELETE", f"/api/v1/namespaces/{name}")
+    deadline = time.monotonic() + LEFTOVER_TIMEOUT
+    while (left := ours()) and time.monotonic() < deadline:
+        time.sleep(1)
+    if left:
+        pytest.fail(
+            f"namespaces {', '.join(left)} left by an earlier run are still there "
+            f"{LEFTOVER_TIMEOUT} s after their deletion; see `kubectl get namespace "
+            f"{left[0]} -o yaml` (status.conditions) and remove what holds them",
+            pytrace=False,
+        )
+
+
+@contextlib.contextmanager
+def local_cluster(prefix: str) -> Iterator[Api]:
+    """The local cluster for one test module: started if it is not running (and then
+    stopped at the end), with the namespaces an earlier run left under `prefix` gone."""
+    built = subprocess.run(
+        [str(REPO / "scripts" / "cluster-toolchain.sh"), "--check"], capture_output=True
+    )
+    if built.returncode:
+        pytest.fail("the cluster's binaries are not built (`make e2e` builds them)", pytrace=False)
+    was_running = cluster_script("status").returncode == 0
+    if not was_running:
+        started = cluster_script("start")
+        assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        api = Api.from_kubeconfig(kubeconfig_path())
+        clear_leftovers(api, prefix)
+        yield api
+    finally:
+        if not was_running:
+            cluster_script("stop")

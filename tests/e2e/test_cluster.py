@@ -22,7 +22,7 @@ import yaml
 
 from tests.e2e.conftest import ADDRESS_PLAN
 from tests.e2e.harness import REPO, Project, Stack
-from tests.e2e.kube import Api, cluster_script, kubeconfig_path, wait_until
+from tests.e2e.kube import Api, kubeconfig_path, local_cluster, wait_until
 from tests.e2e.test_stack import summary
 
 pytestmark = pytest.mark.e2e
@@ -34,20 +34,8 @@ NODES = {"netkit-k8s-node-1", "netkit-k8s-node-2"}
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[Api]:
-    toolchain = subprocess.run(
-        [str(REPO / "scripts" / "cluster-toolchain.sh"), "--check"], capture_output=True
-    )
-    if toolchain.returncode != 0:
-        pytest.fail("the cluster's binaries are not built (`make e2e` builds them)", pytrace=False)
-    was_running = cluster_script("status").returncode == 0
-    if not was_running:
-        started = cluster_script("start")
-        assert started.returncode == 0, started.stdout + started.stderr
-    try:
-        yield Api.from_kubeconfig(kubeconfig_path())
-    finally:
-        if not was_running:
-            cluster_script("stop")
+    with local_cluster(f"{NAME}-") as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")
@@ -137,17 +125,25 @@ def _netkit(*args: str) -> subprocess.CompletedProcess[str]:
 def _both(
     project: Project, stack: Stack, *command: str, live_options: tuple[str, ...] = ()
 ) -> tuple[list[str], list[str]]:
-    """`netkit COMMAND` on the running cluster and on the stack's rendered model: the
-    lines of each that name the stack's namespaces (the cluster holds other tests'
-    namespaces and its own `default/kubernetes` Service too)."""
-    live = _netkit(*command, "--kubeconfig", str(kubeconfig_path()), *live_options)
+    """`netkit COMMAND` on the stack's namespaces of the running cluster and on the stack's
+    rendered model: the lines of each that name those namespaces. The cluster may hold a
+    user's own stacks beside this one (`make up` applies dev to it), so the live side reads
+    only the namespaces this test made, as `kubectl -n` would."""
+    scope = [f"--namespace={namespace}" for namespace in NAMESPACES]
+    live = _netkit(*command, "--kubeconfig", str(kubeconfig_path()), *scope, *live_options)
     model = _netkit(*command, "--stack", stack.name, "--project-dir", str(project.root))
-    # The exit statuses may differ: other namespaces of the cluster have findings of their own.
+    # The exit statuses may differ: the stack's model holds the cluster-wide intent too.
     assert live.returncode in (0, 1), live.stderr
     assert model.returncode in (0, 1), model.stderr
     ours = f"{NAME}-shop-"
+    # The live summary line names its source, and so its namespaces: not a finding.
+    summary = "cluster (current context) of "
     return (
-        [line for line in live.stdout.splitlines() if ours in line],
+        [
+            line
+            for line in live.stdout.splitlines()
+            if ours in line and not line.startswith(summary)
+        ],
         [line for line in model.stdout.splitlines() if ours in line],
     )
 
@@ -186,7 +182,8 @@ def test_overlap_of_the_cluster_agrees_with_the_stack(
     # (its Service and pod ranges are flags of its servers), so only the stack lists any.
     live, model = _both(project, k8s_stack, "overlap")
     assert live == model == []
-    live_summary = _netkit("overlap", "--kubeconfig", str(kubeconfig_path())).stdout
+    scope = [f"--namespace={namespace}" for namespace in NAMESPACES]
+    live_summary = _netkit("overlap", "--kubeconfig", str(kubeconfig_path()), *scope).stdout
     assert live_summary.splitlines()[-1].endswith(" 0 overlaps")
 
 

@@ -37,7 +37,7 @@ from tests.e2e.harness import (
     subnets_in_use,
 )
 from tests.e2e.installed import Fresh, Install, build_distribution, install_wheel
-from tests.e2e.kube import Api, cluster_script, kubeconfig_path
+from tests.e2e.kube import Api, kubeconfig_path, local_cluster
 
 pytestmark = pytest.mark.e2e
 
@@ -244,7 +244,7 @@ def test_the_installed_pack_stops_a_port_published_on_every_interface(
     finally:
         team.ok("config", "rm", "--stack", FRESH, "hostIp")
     assert preview.returncode != 0, preview.stdout
-    assert re.search(r"\[mandatory\]\s+docker-container-disallow-public-publish", preview.stdout), (
+    assert re.search(r"\[mandatory\] \[severity: critical\]\s+docker-container-disallow-public-publish", preview.stdout), (
         preview.stdout
     )
     assert f"container '{PREFIX[FRESH]}app' publishes tcp port 8080 on 0.0.0.0:" in preview.stdout
@@ -256,20 +256,8 @@ TEAM_NAMESPACE = "e2efresh-payments"
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Api]:
     """The local cluster (started if it is not running, and then stopped again)."""
-    built = subprocess.run(
-        [str(REPO / "scripts" / "cluster-toolchain.sh"), "--check"], capture_output=True
-    )
-    if built.returncode:
-        pytest.fail("the cluster's binaries are not built (`make e2e` builds them)", pytrace=False)
-    was_running = cluster_script("status").returncode == 0
-    if not was_running:
-        started = cluster_script("start")
-        assert started.returncode == 0, started.stdout + started.stderr
-    try:
-        yield Api.from_kubeconfig(kubeconfig_path())
-    finally:
-        if not was_running:
-            cluster_script("stop")
+    with local_cluster(TEAM_NAMESPACE) as api:
+        yield api
 
 
 def test_the_team_program_applies_its_kubernetes_half_to_the_local_cluster(
@@ -285,7 +273,7 @@ def test_the_team_program_applies_its_kubernetes_half_to_the_local_cluster(
     # Nothing in the program says what enforces its NetworkPolicies: the pack refuses it...
     refused = team.pulumi("preview", "--stack", FRESH, "--policy-pack", pack)
     assert refused.returncode != 0, refused.stdout
-    assert re.search(r"\[mandatory\]\s+k8s-cni-require-policy-enforcement", refused.stdout)
+    assert re.search(r"\[mandatory\] \[severity: critical\]\s+k8s-cni-require-policy-enforcement", refused.stdout)
     # ...until the team names the enforcer its cluster runs, in the pack's config.
     config = team.root / "policy-config.json"
     config.write_text(

@@ -2,6 +2,9 @@
 Kubernetes network-policy e2e tests (namespaces x, y, z; pods a, b, c; ports 80 and 81
 over TCP and UDP), each enforced by the cluster's kube-router and computed by netkit.
 
+The namespaces are `e2eprobe-x`, `-y` and `-z`, labelled `ns: x` and so on, so that the
+scenarios read as the upstream tests do and a user's own namespaces are never touched.
+
 Each scenario replaces the policies in x, y and z, then runs `netkit probe` until every
 probe agrees (the enforcer needs a few seconds to apply a change) or the attempts run
 out. The last test breaks enforcement on purpose and expects the probe to say so.
@@ -17,11 +20,14 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import REPO
-from tests.e2e.kube import Api, cluster_script, kubeconfig_path, wait_until
+from tests.e2e.kube import Api, cluster_script, kubeconfig_path, local_cluster, wait_until
 
 pytestmark = pytest.mark.e2e
 
-NAMESPACES = ("x", "y", "z")
+PREFIX = "e2eprobe-"
+SHORT = ("x", "y", "z")
+"""What the scenarios call the namespaces (their `ns` label)."""
+NAMESPACES = tuple(PREFIX + ns for ns in SHORT)
 PODS = ("a", "b", "c")
 PORTS = [(80, "TCP"), (81, "TCP"), (80, "UDP"), (81, "UDP")]
 PROBES = len(NAMESPACES) * len(PODS) * (len(NAMESPACES) * len(PODS) - 1) * len(PORTS)
@@ -62,7 +68,7 @@ def _policy(
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {"name": name, "namespace": ns},
+        "metadata": {"name": name, "namespace": PREFIX + ns},
         "spec": spec,
     }
 
@@ -233,31 +239,25 @@ def _delete_namespaces(api: Api) -> None:
         names = {n["metadata"]["name"] for n in api.items("/api/v1/namespaces")}
         return not names & set(NAMESPACES)
 
-    wait_until("namespaces x, y and z are deleted", gone, timeout=120)
+    wait_until(f"namespaces {', '.join(NAMESPACES)} are deleted", gone, timeout=120)
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Api]:
-    toolchain = subprocess.run(
-        [str(REPO / "scripts" / "cluster-toolchain.sh"), "--check"], capture_output=True
-    )
-    if toolchain.returncode != 0:
-        pytest.fail("the cluster's binaries are not built (`make e2e` builds them)", pytrace=False)
-    was_running = cluster_script("status").returncode == 0
-    if not was_running:
-        started = cluster_script("start")
-        assert started.returncode == 0, started.stdout + started.stderr
-    api = Api.from_kubeconfig(kubeconfig_path())
-    _delete_namespaces(api)
+    with local_cluster(PREFIX) as api:
+        yield from _probe_pods(api)
+
+
+def _probe_pods(api: Api) -> Iterator[Api]:
     try:
-        for ns in NAMESPACES:
+        for short, ns in zip(SHORT, NAMESPACES, strict=True):
             status, body = api.request(
                 "POST",
                 "/api/v1/namespaces",
                 {
                     "apiVersion": "v1",
                     "kind": "Namespace",
-                    "metadata": {"name": ns, "labels": {"ns": ns}},
+                    "metadata": {"name": ns, "labels": {"ns": short}},
                 },
             )
             assert status == 201, body
@@ -279,8 +279,6 @@ def cluster() -> Iterator[Api]:
         yield api
     finally:
         _delete_namespaces(api)
-        if not was_running:
-            cluster_script("stop")
 
 
 def probe() -> subprocess.CompletedProcess[str]:
@@ -342,7 +340,11 @@ def test_the_probe_fails_when_enforcement_is_broken(cluster: Api):
         into_x_among_x = 3 * 2 * len(PORTS)  # x's own pods to each other
         wrong = denied_in_x + into_x_among_x
         assert lines[-1] == f"{PROBES - wrong}/{PROBES} probes agree", result.stdout
-        assert "y/b[Pod] -> x/a[Pod] 80/TCP: netkit computes denied, the cluster connected" in lines
+        x, y = NAMESPACES[0], NAMESPACES[1]
+        assert (
+            f"{y}/b[Pod] -> {x}/a[Pod] 80/TCP: netkit computes denied, the cluster connected"
+            in lines
+        )
     finally:
         restarted = cluster_script("start")
         assert restarted.returncode == 0, restarted.stderr

@@ -292,7 +292,7 @@ def test_the_policy_pack_stops_a_subnet_in_the_vpn_range_and_nothing_changes(
 
     assert preview.returncode != 0, preview.stdout
     violation = re.search(
-        r"\[mandatory\]\s+docker-network-disallow-subnet-overlap.*", preview.stdout
+        r"\[mandatory\] \[severity: high\]\s+docker-network-disallow-subnet-overlap.*", preview.stdout
     )
     assert violation, preview.stdout
     assert "10.8.1.0/24" in preview.stdout and "corp-vpn" in preview.stdout
@@ -302,6 +302,55 @@ def test_the_policy_pack_stops_a_subnet_in_the_vpn_range_and_nothing_changes(
 
 
 # --------------------------------------------------------------------------- destroy
+
+
+def test_every_network_and_container_carries_its_project_and_stack(deployed, stack: Stack):
+    owner = {"netkit.project": "netkit", "netkit.stack": stack.name}
+    for name in stack.networks:
+        labels = inspect("network", name)["Labels"]
+        assert {key: labels.get(key) for key in owner} == owner, name
+    for name in stack.containers:
+        labels = inspect("container", name)["Config"]["Labels"]
+        assert {key: labels.get(key) for key in owner} == owner, name
+
+
+def _preflight(project: Project, stack: Stack) -> subprocess.CompletedProcess[str]:
+    netkit = str(REPO / ".venv" / "bin" / "netkit")
+    return project.run(
+        netkit, "preflight", "--stack", stack.name, "--project-dir", str(project.root)
+    )
+
+
+def test_preflight_passes_for_the_state_that_owns_the_objects(
+    deployed, project: Project, stack: Stack
+):
+    checked = _preflight(project, stack)
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout == ""
+
+
+def test_a_second_state_of_the_stack_is_refused_in_one_line_naming_the_owner(
+    deployed, project: Project, stack: Stack, tmp_path_factory: pytest.TempPathFactory
+):
+    # A second checkout: the same program and stack file, a state of its own.
+    second = Project.create(tmp_path_factory.mktemp("second-checkout"))
+    (second.root / stack.path.name).write_text(stack.path.read_text())
+    init = second.pulumi("stack", "init", stack.name)
+    assert init.returncode == 0, init.stdout
+    ids_before = {name: inspect("network", name)["Id"] for name in stack.networks}
+
+    refused = _preflight(second, stack)
+
+    assert refused.returncode == 1, refused.stdout
+    [line] = refused.stdout.splitlines()
+    count = len(stack.networks) + len(stack.containers)
+    assert line.startswith(
+        f"Pulumi.{stack.name}.yaml: {count} objects this stack creates already exist outside "
+        f"its state ({second.env['PULUMI_BACKEND_URL']}): Docker networks "
+    ), line
+    assert f"they belong to stack {stack.name!r} of project 'netkit', created " in line
+    assert all(name in line for name in stack.containers[:2]), line
+    assert {name: inspect("network", name)["Id"] for name in stack.networks} == ids_before
 
 
 def test_destroy_leaves_no_network_and_no_container(deployed, project: Project, stack: Stack):

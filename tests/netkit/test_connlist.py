@@ -169,4 +169,4 @@ def test_svg_without_graphviz_says_how_to_install_it(reach, monkeypatch):
 def test_an_unknown_format_is_refused(reach):
     with pytest.raises(NetkitError) as error:
         render(reach.connections(), "yaml")
-    assert str(error.value) == "format 'yaml': expected one of txt, json, csv, md, dot, svg"
+    assert str(error.value) == "format 'yaml': expected one of txt, json, csv, md, dot, svg, html"

@@ -146,3 +146,53 @@ def test_engines_that_do_not_answer_are_named_in_one_line_with_the_fix(
     assert two is not None and "\n" not in two
     assert two.startswith("Docker hosts 'a' at ")
     assert two.endswith("do not answer; start them, then run again")
+
+
+@pytest.fixture
+def swarm_engine(tmp_path):
+    """A Unix socket answering `GET /info` with a swarm state set by the test."""
+    import json
+    import socket
+    import threading
+
+    state = {"LocalNodeState": "active"}
+    path = tmp_path / "swarm.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(1024)
+                body = json.dumps({"Swarm": dict(state)}).encode()
+                conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"unix://{path}", state
+    server.close()
+
+
+def test_an_active_swarm_member_is_ready_for_overlays(swarm_engine):
+    url, _ = swarm_engine
+    assert docker_hosts.swarm_state(url) == "active"
+    assert docker_hosts.unjoined_hosts([("host1", url)]) is None
+
+
+def test_a_worker_still_pending_after_its_engine_restarted_is_one_line(swarm_engine):
+    url, state = swarm_engine
+    state["LocalNodeState"] = "pending"
+    line = docker_hosts.unjoined_hosts([("host3", url), ("far", "ssh://me@far")])
+    assert line == (
+        "Docker host 'host3' (pending) is not an active member of the swarm, so overlays "
+        "cannot attach containers there; run again once it is active (`docker info` shows it)"
+    )
+
+
+def test_an_engine_whose_swarm_state_cannot_be_read_is_left_to_the_ping_check(tmp_path):
+    assert docker_hosts.swarm_state(f"unix://{tmp_path}/none.sock") is None
+    assert docker_hosts.swarm_state("tcp://10.0.0.5:2376") is None

@@ -8,6 +8,7 @@ input reads exactly as `yaml.safe_load_all` reads it.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import string
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from netkit.documents import manifest_files, read_documents
@@ -331,10 +332,20 @@ def test_what_pyyaml_writes_reads_back_as_pyyaml_reads_it(documents: list[Any], 
 @settings(max_examples=60, deadline=None)
 @given(_values)
 def test_json_reads_as_the_standard_library_reads_it(value: Any):
+    # Infinity is what json.dumps writes for inf, and no JSON: see the test below.
+    assume(not any(token in json.dumps(value) for token in ("Infinity", "NaN")))
     path_text = json.dumps(value)
     from netkit.structured import load_json
 
     assert load_json(path_text) == json.loads(path_text)
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}', "[1e400]", "-1e999"])
+def test_json_numbers_json_has_no_room_for_are_refused_as_kubectl_refuses_them(text):
+    from netkit.structured import DocumentProblem, load_json
+
+    with pytest.raises(DocumentProblem, match=r"is not a JSON number|is out of range"):
+        load_json(text)
 
 
 _TOKENS = [
@@ -388,3 +399,70 @@ def test_any_yaml_text_reads_or_is_refused_in_one_line(tmp_path_factory, tokens)
         read_documents(path)
     except ManifestError as error:
         assert "\n" not in str(error) and "\x85" not in str(error), str(error)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(_TOKENS), max_size=20),
+    st.sampled_from(["\x00", "\x07", "\x1b", "\x7f", "\ufffe", "\x08"]),
+    st.integers(0, 20),
+)
+def test_a_character_yaml_forbids_is_one_line_naming_its_line_and_column(
+    tmp_path_factory, tokens, character, where
+):
+    # Before: PyYAML's report of an unreadable character added a second line with an
+    # internal position ('in "<unicode string>", position 3').
+    tokens.insert(min(where, len(tokens)), character)
+    path = tmp_path_factory.mktemp("yaml") / "control.yaml"
+    path.write_text("".join(tokens), encoding="utf-8")
+
+    with pytest.raises(ManifestError) as raised:
+        read_documents(path)
+
+    message = str(raised.value)
+    assert "\n" not in message and "position" not in message, message
+    assert message.startswith(f"{path}, document ")
+
+
+# --------------------------------------------------------------------------- folder walks
+
+_folders = st.lists(
+    st.lists(st.sampled_from(["a", "b", "team-1", "Ops"]), min_size=1, max_size=3).map(
+        lambda parts: "/".join(parts)
+    ),
+    min_size=1,
+    max_size=6,
+    unique=True,
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(folders=_folders, pick=st.integers(0, 100), code=st.sampled_from(["EACCES", "EIO", "EPERM"]))
+def test_a_sub_folder_that_cannot_be_listed_fails_the_walk_in_one_line(
+    tmp_path_factory, monkeypatch, folders, pick, code
+):
+    # Before: os.walk's default skipped it in silence, with every policy inside.
+    root = tmp_path_factory.mktemp("walk")
+    for folder in folders:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / "m.yaml").write_text("kind: Namespace\nmetadata: {name: a}\n")
+    target = root / folders[pick % len(folders)]
+    number = getattr(errno, code)
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if os.fspath(path) == str(target):
+            raise OSError(number, os.strerror(number), str(target))
+        return real_scandir(path)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "scandir", scandir)
+        with pytest.raises(ManifestError) as raised:
+            manifest_files(root)
+
+    assert str(raised.value) == (
+        f"{target}: a folder netkit cannot read ({os.strerror(number)}), so the manifests in "
+        "it would go unchecked; fix its permissions or leave it out"
+    )

@@ -81,8 +81,10 @@ def test_open_pods_allow_more_than_declared_and_the_open_sides_are_named():
     )
 
     by_pair = {(f.src.name, f.dst.name): f for f in found if isinstance(f, Undeclared)}
-    assert set(by_pair) == {("shop/db[Deployment]", "shop/web[Deployment]"),
-                            ("shop/web[Deployment]", "shop/db[Deployment]")}
+    assert set(by_pair) == {
+        ("shop/db[Deployment]", "shop/web[Deployment]"),
+        ("shop/web[Deployment]", "shop/db[Deployment]"),
+    }
     web_to_db = by_pair[("shop/web[Deployment]", "shop/db[Deployment]")]
     assert (web_to_db.covered, web_to_db.extra) == (TCP_5432, ConnectionSet.all() - TCP_5432)
     assert web_to_db.blame.name == "web"  # its egress is open
@@ -100,7 +102,11 @@ def test_undeclared_destinations_beyond_the_limit_are_one_finding_per_source():
     )
 
     shown = [(f.src.name, f.dst.name) for f in found if isinstance(f, Undeclared)]
-    more = [(f.src.name, [d.name for d in f.destinations]) for f in found if isinstance(f, MoreUndeclared)]
+    more = [
+        (f.src.name, [d.name for d in f.destinations])
+        for f in found
+        if isinstance(f, MoreUndeclared)
+    ]
     assert shown == [
         ("shop/a[Deployment]", "shop/b[Deployment]"),
         ("shop/b[Deployment]", "shop/a[Deployment]"),
@@ -114,10 +120,13 @@ def test_undeclared_destinations_beyond_the_limit_are_one_finding_per_source():
 
 
 def test_exempt_namespaces_are_not_compared():
-    assert list(
-        check_intent(
-            model(deployment("web"), deployment("db"), connections=()),
-            exempt={"shop"},
-            check_external=False,
+    assert (
+        list(
+            check_intent(
+                model(deployment("web"), deployment("db"), connections=()),
+                exempt={"shop"},
+                check_external=False,
+            )
         )
-    ) == []
+        == []
+    )

@@ -29,14 +29,34 @@ class FakeApi:
         self._items = items
         self._server = server
         self.listed: list[str] = []
+        self.forbidden: set[str] = set()
 
     @property
     def server(self) -> str:
         return self._server
 
-    def list_kind(self, kind: str) -> list[Mapping[str, Any]]:
-        self.listed.append(kind)
-        items = copy.deepcopy(list(self._items.get(kind, [])))
+    def list_kind(self, kind: str, namespace: str | None = None) -> list[Mapping[str, Any]]:
+        self.listed.append(kind if namespace is None else f"{kind} in {namespace}")
+        items = [
+            item
+            for item in copy.deepcopy(list(self._items.get(kind, [])))
+            if namespace is None
+            or (
+                item["metadata"]["name"]
+                if kind == "Namespace"
+                else item["metadata"].get("namespace")
+            )
+            == namespace
+        ]
+        for item in items:
+            item.pop("apiVersion", None)
+            item.pop("kind", None)
+        return items
+
+    def list_served(self, api_version: str, plural: str) -> list[Mapping[str, Any]] | None:
+        if plural in self.forbidden:
+            return None
+        items = copy.deepcopy(list(self._items.get(f"{api_version}/{plural}", [])))
         for item in items:
             item.pop("apiVersion", None)
             item.pop("kind", None)
@@ -130,6 +150,18 @@ def test_finished_pods_are_left_out_and_pending_ones_kept():
     assert names == ["starting", "up"]
 
 
+def test_namespaces_read_only_their_own_objects_each_kind_asked_per_namespace():
+    api = FakeApi(SHOP)
+    pairs = list(cluster_objects(api, ["web"]))
+    assert {obj["metadata"].get("namespace", obj["metadata"]["name"]) for _, obj in pairs} == {
+        "web"
+    }
+    assert api.listed == [f"{kind} in web" for _, kind in LISTED]
+    model = load_cluster(FakeApi(SHOP), ["web"])
+    assert [w.ref for w in model.workloads] == ["web/web[Deployment]"]
+    assert [ns.name for ns in model.namespaces] == ["web"]
+
+
 def test_the_pods_of_a_deployment_are_one_workload_named_after_it():
     model = load_cluster(FakeApi(SHOP))
     assert sorted(w.ref for w in model.workloads) == ["api/api[Deployment]", "web/web[Deployment]"]
@@ -206,6 +238,26 @@ def test_the_official_client_lists_raw_json_items(tmp_path, api_server):
     assert api.list_kind("NetworkPolicy")[0]["spec"]["policyTypes"] == ["Ingress"]
 
 
+def test_the_official_client_reads_a_namespace_and_lists_inside_it(tmp_path, api_server):
+    url, answers = api_server
+    answers["/api/v1/namespaces/web"] = (200, SHOP["Namespace"][0])
+    answers["/apis/networking.k8s.io/v1/namespaces/web/networkpolicies"] = (200, {"items": []})
+    api = OfficialApi(_kubeconfig(tmp_path, url), "local")
+
+    assert api.list_kind("Namespace", "web") == [SHOP["Namespace"][0]]
+    assert api.list_kind("NetworkPolicy", "web") == []
+
+
+def test_a_namespace_the_cluster_lacks_is_one_line_naming_it(tmp_path, api_server):
+    url, _ = api_server
+    with pytest.raises(ClusterUnreachable) as raised:
+        load_cluster(OfficialApi(_kubeconfig(tmp_path, url)), ["nope"])
+    assert str(raised.value) == (
+        f"{url}: there is no namespace 'nope'; check --namespace (kubectl get namespaces "
+        "lists them)"
+    )
+
+
 def test_a_refused_list_is_one_line_naming_the_server_and_the_kind(tmp_path, api_server):
     url, answers = api_server
     answers["/api/v1/namespaces"] = (403, {"kind": "Status", "reason": "Forbidden"})
@@ -263,3 +315,46 @@ def test_an_alias_bomb_in_a_kubeconfig_is_refused_before_the_client_reads_it(tmp
         OfficialApi(str(path))
     assert str(raised.value).startswith(f"{path}, document 1: line 5: its aliases")
     assert "alias bomb" in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_tiered_policies_nodes_and_accounts_are_read_where_the_cluster_serves_them():
+    items = {
+        **SHOP,
+        "projectcalico.org/v3/tiers": [{"metadata": {"name": "security"}, "spec": {"order": 100}}],
+        "projectcalico.org/v3/globalnetworkpolicies": [
+            {
+                "metadata": {"name": "security.deny"},
+                "spec": {"tier": "security", "selector": "all()"},
+            }
+        ],
+        "policy.networking.k8s.io/v1alpha1/adminnetworkpolicies": [
+            {
+                "metadata": {"name": "admin"},
+                "spec": {
+                    "priority": 3,
+                    "subject": {"namespaces": {}},
+                    "ingress": [{"action": "Pass", "from": [{"namespaces": {}}]}],
+                },
+            }
+        ],
+        "v1/nodes": [
+            {
+                "metadata": {"name": "n1", "labels": {"role": "x"}},
+                "status": {"addresses": [{"type": "InternalIP", "address": "172.18.0.2"}]},
+            }
+        ],
+    }
+    model = load_cluster(FakeApi(items))
+    assert {p.ref for p in model.tiered_policies} == {"gnp/security.deny", "anp/admin"}
+    assert [t.name for t in model.policy_tiers] == ["security"]
+    assert [n.name for n in model.nodes] == ["n1"]
+
+
+def test_kinds_the_user_may_not_list_are_named_in_a_note():
+    api = FakeApi(SHOP)
+    api.forbidden = {"nodes", "globalnetworkpolicies"}
+    model = load_cluster(api)
+    assert model.notes[-1] == (
+        f"{SERVER}: the kubeconfig's user may not list Node, GlobalNetworkPolicy; they are left "
+        "out (policies selecting nodes or service accounts, and policies of those kinds)"
+    )

@@ -131,12 +131,10 @@ def test_kinds_outside_the_model_are_counted_in_the_notes():
         [
             ("a", {"kind": "ConfigMap", "metadata": {"name": "c1"}}),
             ("b", {"kind": "ConfigMap", "metadata": {"name": "c2"}}),
-            ("c", {"kind": "ServiceAccount", "metadata": {"name": "s"}}),
+            ("c", {"kind": "Secret", "metadata": {"name": "s"}}),
         ]
     )
-    assert model.notes == (
-        "ignored 2 ConfigMap, 1 ServiceAccount (kinds outside the network model)",
-    )
+    assert model.notes == ("ignored 2 ConfigMap, 1 Secret (kinds outside the network model)",)
 
 
 def test_a_missing_path_is_a_clear_error(tmp_path):
@@ -216,7 +214,9 @@ def test_a_document_that_is_not_a_mapping_is_refused(tmp_path, monkeypatch):
     with pytest.raises(ManifestError) as error:
         load_manifests([Path("x.yaml")])
     assert str(error.value) == (
-        "x.yaml, document 2: expected a Kubernetes object (a mapping with apiVersion and kind), got a list"
+        "x.yaml, document 2: expected a Kubernetes object (a mapping with apiVersion and "
+        "kind), got a list, which kubectl refuses too; write each object as a document of "
+        "its own (separated by ---), or under `items:` of a `kind: List`"
     )
 
 
@@ -475,13 +475,20 @@ def test_services_default_the_target_port_to_the_port():
         "metadata": {"name": "web"},
         "spec": {
             "selector": {"app": "web"},
-            "ports": [{"port": 80}, {"port": 443, "targetPort": "https", "name": "tls"}],
+            "ports": [
+                {"port": 80, "name": "http"},
+                {"port": 443, "targetPort": "https", "name": "tls"},
+                {"port": 8080, "targetPort": 0, "name": "alt"},
+                {"port": 8443, "targetPort": "", "name": "alt-tls"},
+            ],
         },
     }
     (svc,) = load_one(service).services
     assert [(p.port, p.target_port, p.name) for p in svc.ports] == [
-        (80, 80, ""),
+        (80, 80, "http"),
         (443, "https", "tls"),
+        (8080, 8080, "alt"),
+        (8443, 8443, "alt-tls"),
     ]
 
 

@@ -259,3 +259,47 @@ def test_overlapping_pairs_matches_a_pairwise_check_on_general_ranges(ranges):
         if ranges[i][0] <= ranges[j][1] and ranges[j][0] <= ranges[i][1]
     ]
     assert overlapping_pairs(ranges) == expected
+
+
+# --------------------------------------------------------------------------- running engines
+
+
+def live(name: str, cidr: str, layer: Layer, host: str) -> AddressSpace:
+    return AddressSpace(name, layer, ipaddress.ip_network(cidr), "engine", host=host, live=True)
+
+
+def declared(name: str, cidr: str, layer: Layer, host: str = "") -> AddressSpace:
+    return AddressSpace(name, layer, ipaddress.ip_network(cidr), "urn", host=host)
+
+
+def test_a_declared_network_and_its_running_copy_are_one_network():
+    mine = declared("db", "10.226.1.0/24", Layer.DOCKER_BRIDGE, "host1")
+    running = live("db", "10.226.1.0/24", Layer.DOCKER_BRIDGE, "host1")
+    assert expected_nesting(mine, running)
+    # The same range on another host: another bridge, and two hosts' bridges never meet.
+    assert expected_nesting(mine, live("db", "10.226.1.0/24", Layer.DOCKER_BRIDGE, "host2"))
+    # A stack without hosts runs on the engine named `local`.
+    assert expected_nesting(
+        declared("db", "10.226.1.0/24", Layer.DOCKER_BRIDGE),
+        live("db", "10.226.1.0/24", Layer.DOCKER_BRIDGE, "local"),
+    )
+
+
+def test_an_overlay_meets_the_bridges_of_every_host():
+    overlay = declared("mesh", "10.226.7.0/25", Layer.DOCKER_OVERLAY, "host1")
+    bridge = live("other", "10.226.7.0/24", Layer.DOCKER_BRIDGE, "host3")
+    assert not expected_nesting(overlay, bridge)
+    same_host = live("other", "10.226.1.0/24", Layer.DOCKER_BRIDGE, "host1")
+    assert not expected_nesting(
+        declared("db", "10.226.1.0/25", Layer.DOCKER_BRIDGE, "host1"), same_host
+    )
+
+
+def test_pools_are_expected_only_where_their_allocator_sees_the_network():
+    swarm = live("default-addr-pool", "10.0.0.0/8", Layer.DOCKER_SWARM_POOL, "host1")
+    daemon = live("default-address-pools", "172.16.0.0/12", Layer.DOCKER_DEFAULT_POOL, "host2")
+    assert expected_nesting(swarm, declared("mesh", "10.1.0.0/24", Layer.DOCKER_OVERLAY))
+    assert not expected_nesting(swarm, declared("db", "10.1.1.0/24", Layer.DOCKER_BRIDGE, "host2"))
+    assert expected_nesting(daemon, declared("db", "172.20.0.0/24", Layer.DOCKER_BRIDGE, "host2"))
+    assert not expected_nesting(daemon, declared("mesh", "172.20.1.0/24", Layer.DOCKER_OVERLAY))
+    assert expected_nesting(swarm, daemon)

@@ -60,11 +60,16 @@ def test_emptiness_and_fullness_are_reported():
     assert not ConnectionSet.none()
     assert ConnectionSet.all().is_all
     assert not ConnectionSet.protocol("TCP").is_all
-    everything = (
+    every_port = (
         ConnectionSet.protocol("TCP")
         | ConnectionSet.protocol("UDP")
         | ConnectionSet.protocol("SCTP")
     )
+    # Every port is not every connection: ICMP is left. netpol-analyzer's notation has no
+    # ICMP, so it still says All Connections; the full notation says what is missing.
+    assert not every_port.is_all and str(every_port) == "All Connections"
+    assert every_port.text(icmp=True) == "SCTP 1-65535,TCP 1-65535,UDP 1-65535"
+    everything = every_port | ConnectionSet.icmp()
     assert everything.is_all and everything == ConnectionSet.all()
 
 
@@ -128,3 +133,62 @@ def test_bad_values_are_refused_with_the_value_in_the_message(build, message):
     with pytest.raises(InvalidValue) as error:
         build()
     assert str(error.value) == message
+
+
+def _icmp_union(pairs: list[tuple[int, int | None]]) -> ConnectionSet:
+    result = ConnectionSet.none()
+    for kind, code in pairs:
+        result |= ConnectionSet.icmp(kind, code)
+    return result
+
+
+icmp_sets = st.lists(
+    st.tuples(st.integers(0, 255), st.none() | st.integers(0, 255)), max_size=4
+).map(_icmp_union)
+
+
+@given(connection_sets, icmp_sets)
+def test_the_full_notation_parses_back_to_the_same_set_with_its_icmp_messages(ports, icmp):
+    conns = ports | icmp
+    assert ConnectionSet.parse(conns.text(icmp=True)) == conns
+
+
+@given(icmp_sets, icmp_sets)
+def test_icmp_messages_follow_the_set_algebra(a, b):
+    def held(conns: ConnectionSet) -> set[tuple[int, int]]:
+        return {(t, c) for t in (0, 3, 8, 255) for c in (0, 1, 255) if conns.allows_icmp(t, c)}
+
+    assert held(a | b) == held(a) | held(b)
+    assert held(a & b) == held(a) & held(b)
+    assert held(a - b) == held(a) - held(b)
+
+
+def test_icmp_prints_as_types_and_type_code_pairs_only_in_the_full_notation():
+    conns = (
+        ConnectionSet.icmp(8)
+        | ConnectionSet.icmp(3, 1)
+        | ConnectionSet.icmp(3, 2)
+        | ConnectionSet.ports("TCP", 80)
+    )
+    assert conns.text(icmp=True) == "ICMP 3:1-2,8,TCP 80"
+    assert str(conns) == "TCP 80"  # netpol-analyzer's notation: ports only
+    assert ConnectionSet.icmp().text(icmp=True) == "ICMP"
+    assert str(ConnectionSet.icmp()) == "No Connections"
+    assert (
+        (ConnectionSet.all() - ConnectionSet.icmp(8))
+        .text(icmp=True)
+        .startswith("ICMP 0-7,9-255,SCTP 1-65535")
+    )
+
+
+def test_a_rule_without_ports_holds_icmp_and_one_with_ports_does_not():
+    assert ConnectionSet.all().allows_icmp(8, 0)
+    assert not ConnectionSet.ports("TCP", 80).allows_icmp(8, 0)
+    assert ConnectionSet.all().ports_only == ConnectionSet.all() - ConnectionSet.icmp()
+
+
+def test_icmp_types_and_codes_outside_0_255_are_refused():
+    with pytest.raises(InvalidValue, match="ICMP type 256"):
+        ConnectionSet.icmp(256)
+    with pytest.raises(InvalidValue, match="ICMP code -1"):
+        ConnectionSet.icmp(3, -1)

@@ -117,3 +117,96 @@ def test_more_probes_than_the_limit_are_refused():
     objects = [(f"doc {i}", obj) for i, obj in enumerate(OBJECTS)]
     with pytest.raises(ValueError, match="4 probes, more than the limit of 3"):
         plan(model_from_objects(objects), live_pods(objects), limit=3)
+
+
+# --------------------------------------------------------------------------- causes
+
+
+def _bare(name: str, **ports: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "labels": {"app": name}},
+        "spec": {
+            "containers": [
+                {"name": "c", "ports": [{"name": n, "containerPort": p} for n, p in ports.items()]}
+            ]
+        },
+        "status": {"phase": "Running", "podIP": f"10.244.0.{len(name)}"},
+    }
+
+
+def _outcomes(model, src: str, dst: str, port: int, connected: bool) -> list[Outcome]:
+    from netkit.probe import Probe
+
+    works = {w.name: w for w in model.workloads}
+    pod = LivePod("shop", src, "10.244.0.1", "c", {})
+    probe = Probe(works[src], works[dst], pod, pod, port, "TCP", expected=not connected)
+    return [Outcome(probe, connected)]
+
+
+def test_a_disagreement_kube_router_is_known_for_is_labelled_as_its_deviation():
+    from netkit.probe import label
+    from netkit.reachability import analyze
+
+    svc = policy(
+        "shop",
+        "svc",
+        {},
+        types=["Ingress"],
+        ingress=[{"from": [{"namespaceSelector": {}}], "ports": [{"port": "svc"}]}],
+    )
+    model = model_from_objects(
+        [
+            (n, o)
+            for n, o in {
+                "p": _bare("p", svc=80, aux=81),
+                "q": _bare("q", aux=80, svc=81),
+                "r": _bare("r", aux=80, admin=81),
+                "np": svc,
+            }.items()
+        ]
+    )
+    (outcome,) = label(_outcomes(model, "p", "r", 81, True), model, analyze(model), "kube-router")
+    assert outcome.line().endswith(
+        "netkit computes denied, the cluster connected (kube-router's known deviation: its pods "
+        "share the named port aux 80/TCP with shop/q[Pod], whose port 'svc' is 81/TCP; "
+        "kube-router adds the later pod's address to every named port of the first)"
+    )
+    (unlabelled,) = label(_outcomes(model, "p", "r", 81, True), model, analyze(model), "calico")
+    assert unlabelled.cause == ""
+
+
+def test_a_disagreement_an_unenforced_kind_decides_is_labelled_and_the_limit_is_said_first():
+    from netkit.probe import label, limits_note
+    from netkit.reachability import analyze
+
+    deny = {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "deny-web"},
+        "spec": {
+            "priority": 1,
+            "subject": {
+                "pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "web"}}}
+            },
+            "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}],
+        },
+    }
+    model = model_from_objects(
+        [("a", _bare("api", http=80)), ("b", _bare("web", http=80)), ("c", deny)]
+    )
+    note = limits_note(model, "kube-router")
+    assert note is not None
+    assert note.startswith(
+        "the cluster holds AdminNetworkPolicy objects; probes test what its enforcer applies, "
+        "and kube-router applies none of AdminNetworkPolicy."
+    )
+    assert "no enforcer of these kinds runs" in note
+    (outcome,) = label(
+        _outcomes(model, "api", "web", 80, True), model, analyze(model), "kube-router"
+    )
+    assert outcome.cause == (
+        "decided by anp/deny-web, of a kind the cluster's enforcer does not apply"
+    )
+    assert limits_note(model_from_objects([("a", _bare("api"))]), "kube-router") is None

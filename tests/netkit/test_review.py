@@ -52,7 +52,7 @@ def test_each_connection_change_is_a_sentence_above_the_diff_table():
 
     text = summary_of(diffs=diffs)
 
-    assert "### Reachability: 3 pairs of workloads" in text
+    assert "### Reachability: 3 pairs of endpoints" in text
     assert "From the deployed stack to this pull request's preview." in text
     assert (
         "- **changes** `shop-web/web[Deployment]` → `shop-api/api[Deployment]` from TCP 8080 "
@@ -120,7 +120,8 @@ def test_without_a_preview_the_summary_says_the_offline_check_ran_and_shows_the_
 def test_violations_are_counted_by_level_and_listed_with_rule_and_resource():
     violations = [
         {"rule": "k8s-namespace-require-default-deny", "level": "mandatory", "kind": "Namespace",
-         "namespace": "", "name": "shop-web", "source": "", "message": "no default deny"},
+         "namespace": "", "name": "shop-web", "source": "", "message": "no default deny",
+         "severity": "high", "location": {"file": "Pulumi.dev.yaml", "line": 30, "column": 9}},
         {"rule": "docker-network-require-internal", "level": "advisory", "kind": "DockerNetwork",
          "namespace": "", "name": "front", "source": "", "message": "routes out | off the host"},
         {"rule": "k8s-policy-least-privilege", "level": "advisory", "kind": "Deployment",
@@ -131,7 +132,8 @@ def test_violations_are_counted_by_level_and_listed_with_rule_and_resource():
 
     assert "### Policy pack: 3 violations (1 mandatory, 2 advisory)" in text
     assert (
-        "| mandatory | `k8s-namespace-require-default-deny` | Namespace shop-web | no default deny |"
+        "| mandatory | high | `k8s-namespace-require-default-deny` | Namespace shop-web "
+        "(`Pulumi.dev.yaml:30:9`) | no default deny |"
     ) in text
     assert "| DockerNetwork front | routes out \\| off the host |" in text  # a pipe is escaped
     assert "| Deployment shop-web/web | all ports |" in text
@@ -144,3 +146,19 @@ def test_a_long_table_is_cut_with_a_count_of_what_was_left_out():
     assert "| create |" in text
     assert text.count("| create |") == MAX_ROWS
     assert "… and 5 more rows." in text
+
+
+def test_staged_policies_get_a_section_of_their_own_with_what_they_would_change():
+    from netkit.manifests import load_manifests
+    from netkit.staged import staged_effect
+    from tests.conformance import corpus
+
+    model = load_manifests(
+        [corpus("calico-policy-docs") / "cases" / "24-staged-policies-not-enforced"]
+    )
+    text = summary_of(staged=staged_effect(model))
+    assert "### Staged policies, were they enforced: 3 pairs" in text
+    assert (
+        "- **closes** `default/other[Pod]` → `default/database[Pod]` (was All Connections)" in text
+    )
+    assert "### Staged policies" not in summary_of()

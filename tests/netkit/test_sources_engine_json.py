@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netkit.diff import diff
 from netkit.errors import ManifestError
 from netkit.resources import UNKNOWN, Resource, model_from_resources
+from netkit.review import render_summary
 from netkit.sources import Loader, Source
 from netkit.sources.engine_json import (
     SECRET_SIGNATURE,
@@ -234,3 +237,70 @@ def test_a_preview_without_its_unchanged_resources_is_refused_with_the_fix():
         "preview.json: the preview lists only what it changes (51 unchanged resources left "
         "out), so it is not the whole stack; run `pulumi preview --json --show-sames`"
     )
+
+
+# --------------------------------------------------------------------------- typed reading
+
+not_counts = (
+    st.text(max_size=8)
+    | st.sampled_from(["many", "\uff11\uff12", "\u0663", "12"])
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.booleans()
+    | st.integers(max_value=-1)
+    | st.lists(st.integers(), max_size=2)
+    | st.none().map(lambda _: {"a": 1})
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(count=not_counts, op=st.sampled_from(["same", "create", "update", "delete"]))
+def test_a_change_summary_count_that_is_no_whole_number_is_one_line(count, op):
+    # Before: int("many") and int(1e400) were tracebacks, and full-width digits read as 12.
+    document = EngineDocument(
+        DocumentKind.PREVIEW, {"steps": [], "changeSummary": {op: count}}, "preview.json"
+    )
+
+    for read in (resources_from_preview, resource_changes_and_counts):
+        with pytest.raises(ManifestError) as raised:
+            read(document)
+        assert str(raised.value).startswith(f"preview.json: changeSummary.{op}: expected a count")
+
+
+def resource_changes_and_counts(document: EngineDocument) -> str:
+    return render_summary("dev", diffs=[], violations=[], before="a", after="b", preview=document)
+
+
+step_fields = st.sampled_from(
+    ["op", "urn", "oldState", "newState", "detailedDiff", "replaceReasons"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    field=step_fields,
+    value=st.integers()
+    | st.floats(allow_nan=False)
+    | st.booleans()
+    | st.lists(st.integers(), min_size=1, max_size=2),
+)
+def test_a_step_field_of_the_wrong_type_is_one_line_naming_it(field, value):
+    step = {"op": "update", "urn": "urn:pulumi:dev::p::t::n", field: value}
+    document = EngineDocument(DocumentKind.PREVIEW, {"steps": [step]}, "preview.json")
+
+    with pytest.raises(ManifestError) as raised:
+        resource_changes_and_counts(document)
+
+    assert str(raised.value).startswith(f"preview.json: steps[0].{field}")
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "NaN", "Infinity"])
+def test_a_number_json_cannot_hold_is_named_for_the_preview_option(tmp_path, number):
+    path = tmp_path / "preview.json"
+    path.write_text(f'{{"steps": [], "changeSummary": {{"same": {number}}}}}')
+
+    assert read_engine_document(path) is None
+    with pytest.raises(ManifestError) as raised:
+        read_engine_document(path, required="--preview")
+
+    assert str(raised.value).startswith(f"--preview {path}: ")

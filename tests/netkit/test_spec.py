@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netkit.errors import InvalidStackConfig
@@ -584,3 +584,167 @@ def test_config_handed_over_as_json_text_is_read_with_the_same_limits():
         parse_stack_config({"netkit:docker": deep}, "Pulumi.dev.yaml")
 
     assert str(caught.value).startswith("Pulumi.dev.yaml: netkit:docker: nested deeper than 100")
+
+
+# --------------------------------------------------------------------------- strict types
+
+_SERVICE = ("netkit:kubernetes", "namespaces", 0, "services", 0)
+_BRIDGE = ("netkit:docker", "bridges", 0)
+INTEGER_KEYS = {
+    "replicas": (*_SERVICE, "replicas"),
+    "port": (*_SERVICE, "ports", 0, "port"),
+    "mtu": (*_BRIDGE, "mtu"),
+}
+BOOLEAN_KEYS = {
+    "internal": (*_BRIDGE, "internal"),
+    "icc": (*_BRIDGE, "icc"),
+    "defaultDeny": ("netkit:kubernetes", "namespaces", 0, "defaultDeny"),
+}
+
+
+def _set(config: Any, path: tuple[Any, ...], value: Any) -> None:
+    for part in path[:-1]:
+        config = config[part]
+    config[path[-1]] = value
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    text = path[0]
+    for part in path[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _parsed_with(path: tuple[Any, ...], value: Any) -> Any:
+    config = copy.deepcopy(DEV)
+    _set(config, path, value)
+    return parse_stack_config(config, "Pulumi.dev.yaml")
+
+
+not_whole_numbers = (
+    st.booleans()
+    | st.floats(allow_nan=True, allow_infinity=True).filter(lambda f: f != 0)
+    | st.sampled_from(["many", "1.0", "1e3", "0x10", "\u0663", "", " 8"])
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(key=st.sampled_from(sorted(INTEGER_KEYS)), value=not_whole_numbers)
+def test_a_whole_number_key_takes_no_boolean_float_or_other_text(key, value):
+    # Before: `replicas: true` deployed one replica, and 2.0 read as 2.
+    path = INTEGER_KEYS[key]
+
+    with pytest.raises(InvalidStackConfig) as caught:
+        _parsed_with(path, value)
+
+    message = str(caught.value)
+    assert message.count("\n") == 0
+    assert message.startswith(f"Pulumi.dev.yaml: netkit:{_where(path).split(':', 1)[1]}: ")
+
+
+@settings(max_examples=30, deadline=None)
+@given(number=st.integers(1500, 9000))
+def test_pulumi_config_text_for_a_number_reads_as_the_number(number):
+    spec = _parsed_with(INTEGER_KEYS["mtu"], str(number))
+
+    assert spec.docker.bridges[0].mtu == number
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    key=st.sampled_from(sorted(BOOLEAN_KEYS)),
+    value=st.integers() | st.floats() | st.sampled_from(["yes", "no", "on", "1", "TRUE", ""]),
+)
+def test_a_boolean_key_takes_true_or_false_only(key, value):
+    with pytest.raises(InvalidStackConfig, match=r"true or false"):
+        _parsed_with(BOOLEAN_KEYS[key], value)
+
+
+@pytest.mark.parametrize(("text", "value"), [("true", True), ("False", False)])
+def test_pulumi_config_text_for_a_boolean_reads_as_the_boolean(text, value):
+    assert _parsed_with(BOOLEAN_KEYS["icc"], text).docker.bridges[0].icc is value
+
+
+def _manifest_reader_accepts(obj: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
+    from netkit.errors import ManifestError
+    from netkit.manifests import model_from_objects
+
+    try:
+        model = model_from_objects([("m.yaml, document 1", obj)])
+    except ManifestError:
+        return False, ()
+    return True, model.notes
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.text(alphabet="abcxyz019-_A.", min_size=1, max_size=20))
+def test_a_port_name_reads_in_a_stack_file_exactly_as_in_a_manifest(name):
+    # One implementation: before, a 16-character name passed the stack spec while the
+    # manifest reader (and the API server) refused it.
+    pod = {
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80, "name": name}]}]},
+    }
+    manifest_ok, _ = _manifest_reader_accepts(pod)
+    try:
+        _parsed_with((*_SERVICE, "ports", 0, "name"), name)
+    except InvalidStackConfig:
+        spec_ok = False
+    else:
+        spec_ok = True
+
+    assert spec_ok == manifest_ok
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.text(alphabet="abcxyz019-_A.", min_size=1, max_size=70))
+def test_a_service_name_reads_in_a_stack_file_as_the_api_server_reads_it(name):
+    service = {"kind": "Service", "metadata": {"name": name}, "spec": {"ports": [{"port": 80}]}}
+    manifest_ok, notes = _manifest_reader_accepts(service)
+    # The manifest reader notes a name the API server refuses (see FieldReader.identify).
+    api_ok = manifest_ok and not any("metadata.name" in note for note in notes)
+    config = copy.deepcopy(DEV)
+    config["netkit:kubernetes"]["ingresses"] = []
+    config["netkit:kubernetes"]["connections"] = []
+    _set(config, (*_SERVICE, "name"), name)
+    try:
+        parse_stack_config(config, "Pulumi.dev.yaml")
+    except InvalidStackConfig:
+        spec_ok = False
+    else:
+        spec_ok = True
+
+    assert spec_ok == api_ok
+
+
+def test_a_baseline_turns_the_namespaces_default_deny_off_unless_they_ask_for_it():
+    config = copy.deepcopy(DEV)
+    config["netkit:kubernetes"]["baseline"] = {"kind": "BaselineAdminNetworkPolicy"}
+    config["netkit:kubernetes"]["namespaces"][0]["defaultDeny"] = True
+    k8s = parse_stack_config(config, "Pulumi.dev.yaml").kubernetes
+    assert [k8s.default_deny(ns) for ns in k8s.namespaces] == [True, False, False]
+    assert {"kube-system", "ingress-nginx"} <= set(k8s.baseline_exempt())
+
+
+def test_without_a_baseline_every_namespace_keeps_its_default_deny():
+    k8s = parse_stack_config(copy.deepcopy(DEV), "Pulumi.dev.yaml").kubernetes
+    assert all(k8s.default_deny(ns) for ns in k8s.namespaces)
+
+
+def test_a_global_network_policy_baseline_needs_calico():
+    message = _error(
+        lambda c: c["netkit:kubernetes"].update(baseline={"kind": "GlobalNetworkPolicy"})
+    )
+    assert message.startswith(
+        "Pulumi.dev.yaml: netkit:kubernetes.baseline.kind: a GlobalNetworkPolicy is Calico's; "
+        "install Calico (kubernetes.calico)"
+    )
+
+
+def test_staging_declares_its_baseline_as_a_calico_global_network_policy():
+    spec = load_stack_file(ROOT / "Pulumi.staging.yaml")
+    assert spec.kubernetes.baseline is not None
+    assert spec.kubernetes.baseline.kind == "GlobalNetworkPolicy"
+    dev = load_stack_file(ROOT / "Pulumi.dev.yaml")
+    assert dev.kubernetes.baseline is None  # kube-router enforces NetworkPolicies only

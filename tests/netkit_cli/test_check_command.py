@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from netkit.locate import shown_path
 from netkit_cli.main import main
 from tests.policies.conftest import FIXTURES, ROOT
 
@@ -45,8 +47,13 @@ def test_check_stack_dev_runs_as_a_command_from_the_project_folder():
 def test_a_folder_with_planted_mistakes_names_each_offending_resource_and_exits_one(capsys):
     status, out, _ = _check(capsys, str(PLANTED))
 
-    lines = out.splitlines()
-    named = {tuple(line.split("  ")[1:3]) for line in lines[:-1]}
+    lines = [line for line in out.splitlines() if not line.startswith("    fix: ")]
+    found = [
+        re.match(r"^(?:\S+:\d+:\d+: )?(mandatory|advisory) +(\w+) +(\S+)  (.+?)  ", line)
+        for line in lines[:-1]
+    ]
+    assert all(found)
+    named = {(match[3], match[4]) for match in found if match}
     assert status == 1
     assert {
         ("docker-container-disallow-public-publish", "DockerContainer ops-web"),
@@ -66,7 +73,7 @@ def test_a_folder_with_planted_mistakes_names_each_offending_resource_and_exits_
     } <= named
     assert lines[-1] == f"{PLANTED}: 16 violations (16 mandatory, 0 advisory)"
     assert lines[0] == (
-        "mandatory  docker-container-disallow-public-publish  DockerContainer ops-web  container "
+        "mandatory  critical  docker-container-disallow-public-publish  DockerContainer ops-web  container "
         "'ops-web' publishes tcp port 8080 on 0.0.0.0:80, reachable from every network the host "
         "is on (Docker's iptables rules bypass host firewalls); bind it to 127.0.0.1 "
         "(publish[].hostIp), or set exposure.publicPublish: true if it is meant to be public"
@@ -93,6 +100,12 @@ def test_json_output_carries_level_rule_resource_and_message(capsys):
     assert first["message"].startswith("namespace 'shop' has workloads")
 
 
+def _line_of(text: str) -> int:
+    """The line of the dns-broken fixture's file that holds `text` (1-based)."""
+    lines = (FIXTURES / "dns-broken-by-default-deny" / "shop.yaml").read_text().splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if text in line)
+
+
 def test_the_config_file_lowers_levels_and_sets_properties(capsys, tmp_path: Path):
     config = tmp_path / "policy-config.json"
     config.write_text(
@@ -110,11 +123,16 @@ def test_the_config_file_lowers_levels_and_sets_properties(capsys, tmp_path: Pat
 
     assert status == 0
     assert out.splitlines() == [
-        "advisory   k8s-workload-require-dns-egress  Deployment shop/web  Deployment shop/web is "
+        f"{shown_path(FIXTURES / 'dns-broken-by-default-deny' / 'shop.yaml')}:"
+        f"{_line_of('apiVersion: apps/v1')}:1: "
+        "advisory   medium    k8s-workload-require-dns-egress  Deployment shop/web  Deployment shop/web is "
         "egress-isolated (by shop/default-deny, shop/web-to-api) but cannot reach the cluster DNS "
         "(kube-system pods k8s-app=kube-dns) on UDP 53 and TCP 53: every name lookup fails, so "
         "calls to Services by name fail even where policies allow them; allow egress to the DNS "
         "pods on UDP and TCP 53 (netkit: namespaces[].allowDns: true)",
+        "    fix: Allow egress to the cluster DNS pods on UDP and TCP 53 "
+        "(kubernetes.namespaces[].allowDns: true in the stack file, the default). Fixed by the "
+        "pack at the remediate level: k8s-networkpolicy-remediate-dns-egress.",
         f"{FIXTURES / 'dns-broken-by-default-deny'}: 1 violation (0 mandatory, 1 advisory)",
     ]
 
@@ -132,7 +150,10 @@ def test_a_synthesized_resource_list_is_checked_like_the_stack(capsys, tmp_path:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "netkit: error: nothing to check: give --stack NAME, PATH... (manifests) or --kubeconfig FILE\n"),
+        (
+            [],
+            "netkit: error: nothing to check: give --stack NAME, PATH... (manifests), --kubeconfig FILE or --docker URL\n",
+        ),
         (["--stack", "dev", "x.yaml"], "netkit: error: give PATH... or --stack NAME, not both\n"),
         (["missing.yaml"], "netkit: error: missing.yaml: no such file or folder\n"),
         (

@@ -99,7 +99,10 @@ def test_connlist_explain_lists_denied_pairs_with_their_policies(capsys, app):
             ["connlist", "{tmp}/empty"],
             "{tmp}/empty: no manifests found (looked for .yaml, .yml, .json files in the folder and its sub-folders)",
         ),
-        (["connlist"], "nothing to analyze: give manifest files or folders, --stack NAME or --kubeconfig FILE"),
+        (
+            ["connlist"],
+            "nothing to analyze: give manifest files or folders, --stack NAME, --kubeconfig FILE or --docker URL",
+        ),
         (["connlist", "{tmp}/empty", "--stack", "dev"], "give PATH... or --stack NAME, not both"),
         (["diff", "{tmp}/missing", "{tmp}/empty"], "{tmp}/missing: no such file or folder"),
     ],

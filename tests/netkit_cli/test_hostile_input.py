@@ -356,12 +356,12 @@ def test_pack_config_values_of_the_wrong_form(tmp_path, capsys, config, expected
         (
             ["connlist", "--format", "xml", "x.yaml"],
             "argument --format: invalid choice: 'xml' (choose from 'txt', 'json', 'csv', 'md', "
-            "'dot', 'svg'); see `netkit connlist --help`",
+            "'dot', 'svg', 'html'); see `netkit connlist --help`",
         ),
         (
             ["chek"],
             "argument COMMAND: invalid choice: 'chek' (choose from 'synth', 'check', "
-            "'connlist', 'diff', 'overlap', 'plan', 'validate', 'probe', 'policy-pack-path', "
+            "'connlist', 'diff', 'why', 'selects', 'overlap', 'plan', 'validate', 'probe', 'preflight', 'policy-pack-path', "
             "'component-package-path'); see `netkit --help`",
         ),
     ],

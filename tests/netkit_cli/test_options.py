@@ -9,7 +9,7 @@ import pytest
 
 from netkit.errors import NetkitError
 from netkit.sources import Source
-from netkit_cli.main import build_parser
+from netkit_cli.main import build_parser, main
 from netkit_cli.options import named_source, required_source
 
 
@@ -26,7 +26,7 @@ def _options(parser: argparse.ArgumentParser) -> set[str]:
 def test_every_command_that_names_a_stack_takes_its_project_folder():
     commands = _subcommands()
     with_stack = sorted(name for name, p in commands.items() if "--stack" in _options(p))
-    assert with_stack == ["check", "connlist", "overlap", "synth"]
+    assert with_stack == ["check", "connlist", "overlap", "preflight", "probe", "selects", "synth", "why"]
     for name in [*with_stack, "diff"]:  # diff names stacks as stack:NAME
         assert "--project-dir" in _options(commands[name]), name
 
@@ -34,7 +34,7 @@ def test_every_command_that_names_a_stack_takes_its_project_folder():
 def test_the_commands_that_read_a_model_take_a_running_cluster_with_the_same_options():
     commands = _subcommands()
     with_cluster = sorted(name for name, p in commands.items() if "--kubeconfig" in _options(p))
-    assert with_cluster == ["check", "connlist", "overlap", "probe"]
+    assert with_cluster == ["check", "connlist", "overlap", "probe", "selects", "why"]
     for name in with_cluster:
         [kubeconfig] = [a for a in commands[name]._actions if "--kubeconfig" in a.option_strings]
         [context] = [a for a in commands[name]._actions if "--context" in a.option_strings]
@@ -44,6 +44,37 @@ def test_the_commands_that_read_a_model_take_a_running_cluster_with_the_same_opt
             "NAME",
             "default: the current context",
         )
+
+
+def test_namespaces_scope_a_running_cluster_as_kubectl_n_does():
+    args = _subcommands()["connlist"].parse_args(
+        ["--kubeconfig", "k", "-n", "shop-web", "--namespace", "shop-api"]
+    )
+    assert named_source(args) == Source.of_cluster("", "k", ["shop-api", "shop-web"])
+
+
+def test_namespaces_without_a_running_cluster_are_refused():
+    args = _subcommands()["check"].parse_args(["--stack", "dev", "--namespace", "shop-web"])
+    with pytest.raises(NetkitError, match=r"^--namespace reads part of a running cluster"):
+        named_source(args)
+
+
+def test_a_namespace_the_api_server_would_refuse_is_refused_while_parsing(capsys):
+    assert main(["connlist", "--kubeconfig", "k", "--namespace", "Shop_Web"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--namespace 'Shop_Web': must be at most 63 lowercase letters" in err
+
+
+def test_the_commands_that_read_a_model_take_running_docker_engines_with_the_same_option():
+    commands = _subcommands()
+    with_docker = sorted(name for name, p in commands.items() if "--docker" in _options(p))
+    assert with_docker == ["check", "connlist", "overlap", "probe", "why"]
+    for name in with_docker:
+        [docker] = [a for a in commands[name]._actions if "--docker" in a.option_strings]
+        assert docker.metavar == "URL"
+        assert isinstance(docker, argparse._AppendAction)
+        assert docker.default == []
 
 
 def test_project_dir_reaches_the_source(tmp_path):

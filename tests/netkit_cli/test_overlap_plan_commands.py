@@ -167,7 +167,7 @@ def test_overlap_reads_manifests_and_address_spaces_files_together(tmp_path, cap
         (
             {"address_spaces": [{"name": "a", "layer": "bridge", "cidr": "10.0.0.0/24"}]},
             "{path}: address_spaces[0].layer: unknown layer 'bridge'; expected one of "
-            "['docker bridge', 'docker overlay', 'docker default pool', 'calico pool', "
+            "['docker bridge', 'docker overlay', 'docker default pool', 'docker swarm pool', 'calico pool', "
             "'pod cidr', 'service cidr', 'node network', 'host route', 'reserved']",
         ),
         (
@@ -193,7 +193,7 @@ def test_overlap_refuses_a_bad_file_with_its_location(tmp_path, capsys, data, me
     [
         (
             ["overlap"],
-            "nothing to check: give PATH..., --stack NAME, --kubeconfig FILE, "
+            "nothing to check: give PATH..., --stack NAME, --kubeconfig FILE, --docker URL, "
             "--reserved NAME=CIDR or --host-routes",
         ),
         (["overlap", "a.yaml", "--stack", "dev"], "give PATH... or --stack NAME, not both"),

@@ -38,4 +38,6 @@ def test_a_missing_folder_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path):
     assert main(["policy-pack-path"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert err.startswith(f"netkit: error: {tmp_path}/policy-pack/PulumiPolicy.yaml: not installed;")
+    assert err.startswith(
+        f"netkit: error: {tmp_path}/policy-pack/PulumiPolicy.yaml: not installed;"
+    )

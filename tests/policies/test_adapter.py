@@ -290,3 +290,40 @@ def test_an_object_inside_a_list_resource_maps_to_the_list_resources_urn():
         urn_of("kubernetes:core/v1:List::bundle items[2]", urns)
         == urns["kubernetes:core/v1:List::bundle"]
     )
+
+
+def test_while_serving_the_engines_the_stack_names_are_read_for_what_already_runs():
+    import ipaddress
+
+    from netkit.model import AddressSpace, Layer
+
+    def with_hosts(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        if "intent" in inputs:
+            inputs["intent"]["dockerEngines"] = [{"name": "local", "url": "unix:///x.sock"}]
+        return inputs
+
+    asked: list[Any] = []
+
+    def engines(named: Any) -> tuple[list[AddressSpace], list[str]]:
+        asked.extend(named)
+        running = AddressSpace(
+            "compose_default", Layer.DOCKER_BRIDGE, ipaddress.ip_network("10.210.2.0/25"),
+            "docker network compose_default on local", host="local", live=True,
+        )  # fmt: skip
+        return [running], []
+
+    resources = _dev(with_hosts)
+    analysis = StackAnalysis(engines)
+    reports = Reports()
+    with analysis.serving(
+        [EngineResource(r.resource_type, r.name, r.urn, r.props) for r in resources]
+    ):
+        for policy in [stack_policy(rule, analysis) for rule in RULES]:
+            policy.validate(StackValidationArgs(resources, None), reports)
+
+    assert [(e.name, e.url) for e in asked] == [("local", "unix:///x.sock")]
+    assert len(reports.violations) == 1
+    assert (
+        "existing docker bridge 'compose_default' 10.210.2.0/25 on host 'local'"
+        in (reports.violations[0][0])
+    )

@@ -16,6 +16,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 import netkit_policies.adapter
 from netkit_policies.analyzer import SharedReadAnalyzer, in_process_analyzer, without_resources
 from netkit_policies.registry import RULES
+from netkit_policies.remediations import REMEDIATIONS
 from tests.policies.conftest import dev_records
 
 Edit = Callable[[str, dict[str, Any]], None]
@@ -125,16 +126,52 @@ def test_pulumi_policy_runs_its_loop_over_no_resources_and_the_engine_request_is
     assert len(request.resources) == len(dev_records())
 
 
-def test_per_resource_calls_answer_like_pulumi_policy_for_a_pack_of_stack_policies() -> None:
+def test_per_resource_calls_answer_like_pulumi_policy_for_the_pack() -> None:
     ours, theirs = (
         in_process_analyzer(SharedReadAnalyzer),
         in_process_analyzer(_PolicyAnalyzerServicer),
     )
+    remediations = {remediation.name for remediation in REMEDIATIONS}
     for resource in _request(_overlap_vpn).resources:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type, urn=resource.urn, name=resource.name, properties=resource.properties
         )
-        for call in ("Analyze", "Remediate"):
-            mine = getattr(ours, call)(request, None)
-            assert mine == getattr(theirs, call)(request, None)
-            assert mine.ByteSize() == 0
+        analyzed = ours.Analyze(request, None)
+        assert analyzed == theirs.Analyze(request, None)
+        # Only the remediation-only policies answer, "not applicable" to validation.
+        assert not analyzed.diagnostics
+        assert {item.policy_name for item in analyzed.not_applicable} == remediations
+        remediated = ours.Remediate(request, None)
+        assert remediated == theirs.Remediate(request, None)
+        assert remediated.ByteSize() == 0  # no remediation is at the remediate level
+
+
+def test_at_the_remediate_level_a_port_published_on_every_address_is_bound_to_loopback() -> None:
+    config = analyzer_pb2.ConfigureAnalyzerRequest(
+        policyConfig={
+            "docker-container-remediate-publish-loopback": analyzer_pb2.PolicyConfig(
+                enforcementLevel=analyzer_pb2.REMEDIATE
+            )
+        }
+    )
+    inputs = {
+        "name": "web",
+        "image": "netkit/busybox:local",
+        "ports": [{"internal": 8080, "external": 80, "ip": "0.0.0.0", "protocol": "tcp"}],
+    }
+    request = analyzer_pb2.AnalyzeRequest(
+        type="docker:index/container:Container",
+        urn="urn:pulumi:dev::netkit::docker:index/container:Container::web",
+        name="web",
+        properties=json_format.ParseDict(inputs, struct_pb2.Struct()),
+    )
+    answers = []
+    for kind in (SharedReadAnalyzer, _PolicyAnalyzerServicer):
+        servicer = in_process_analyzer(kind)
+        servicer.Configure(config, None)
+        answers.append(servicer.Remediate(request, None))
+    assert answers[0] == answers[1]
+    [remediation] = answers[0].remediations
+    assert remediation.policyName == "docker-container-remediate-publish-loopback"
+    ports = json_format.MessageToDict(remediation.properties)["ports"]
+    assert ports == [{"internal": 8080.0, "external": 80.0, "ip": "127.0.0.1", "protocol": "tcp"}]

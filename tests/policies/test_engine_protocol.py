@@ -18,6 +18,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from netkit_policies.registry import RULES
+from netkit_policies.remediations import REMEDIATIONS
 from tests.policies.conftest import ROOT, dev_records
 
 OVERLAP = "docker-network-disallow-subnet-overlap"
@@ -83,9 +84,18 @@ def test_the_pack_describes_every_rule_to_the_engine(analyzer):
 
     assert info.name == "netkit"
     assert info.supportsConfig
-    assert [p.name for p in info.policies] == [rule.name for rule in RULES]
+    assert [p.name for p in info.policies] == [rule.name for rule in RULES] + [
+        remediation.name for remediation in REMEDIATIONS
+    ]
     by_name = {p.name: p for p in info.policies}
     overlap = by_name[OVERLAP]
+    # pulumi-policy's metadata, which `pulumi preview --policy-pack` shows with a violation.
+    assert overlap.severity == analyzer_pb2.POLICY_SEVERITY_HIGH
+    assert overlap.remediation_steps.startswith("Give the network a subnet of its own")
+    assert overlap.url.startswith("https://docs.docker.com/")
+    assert list(overlap.tags) == ["docker", "network", "addressing"]
+    loopback = by_name["docker-container-remediate-publish-loopback"]
+    assert loopback.policy_type == analyzer_pb2.POLICY_TYPE_RESOURCE
     assert overlap.description.startswith("Checks that")
     assert overlap.enforcementLevel == analyzer_pb2.MANDATORY
     assert overlap.policy_type == analyzer_pb2.POLICY_TYPE_STACK
@@ -167,4 +177,7 @@ def test_analyze_on_one_resource_succeeds_with_nothing_to_say(analyzer):
     response = analyzer.Analyze(request, timeout=30)
 
     assert list(response.diagnostics) == []
-    assert list(response.not_applicable) == []
+    # Only the remediation-only policies answer: they validate nothing.
+    assert {item.policy_name for item in response.not_applicable} == {
+        remediation.name for remediation in REMEDIATIONS
+    }

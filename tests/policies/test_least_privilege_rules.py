@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from netkit.resources import Resource
 from netkit_policies.rules.base import Context
 from tests.policies.conftest import (
@@ -604,3 +606,26 @@ def test_undeclared_connections_beyond_the_limit_are_summed_up_per_source():
         "shop/web also reaches 2 more destinations no connection declares (shop/api, shop/db); "
         "fix them as above",
     ]
+
+
+def _baseline(kind: str) -> Manifest:
+    from netkit.spec import BaselineSpec, DnsSpec
+    from netkit_components.kubernetes.cluster_baseline import baseline_manifest
+
+    return baseline_manifest(BaselineSpec(kind=kind), DnsSpec(), ["kube-system"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kind", ["GlobalNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"]
+)
+def test_a_cluster_baseline_counts_as_every_namespace_s_default_deny(kind):
+    model = k8s(namespace("shop"), deployment("shop", "web"), _baseline(kind))
+    assert messages(DEFAULT_DENY, model) == []
+    assert messages(SELECTED, model) == []
+
+
+def test_a_baseline_that_leaves_a_namespace_alone_does_not_count_for_it():
+    model = k8s(
+        namespace("kube-system"), deployment("kube-system", "dns"), _baseline("GlobalNetworkPolicy")
+    )
+    assert messages(DEFAULT_DENY, model, {"exemptNamespaces": []}) != []

@@ -258,3 +258,40 @@ def test_an_overlap_between_two_hosts_names_each_network_s_host():
         "to only one of them; move docker bridge 'netkit-dev-backend' 10.210.2.0/24 on host "
         "'host1' to a free range such as 10.210.4.0/24 (`netkit plan` finds one)"
     )
+
+
+# --------------------------------------------------------------------------- running engines
+
+
+def test_a_stack_network_overlapping_one_already_on_its_engine_is_refused_naming_the_host():
+    import ipaddress
+    from dataclasses import replace as _replace
+
+    from netkit.model import AddressSpace, Layer
+    from netkit_policies.registry import run_rules
+    from tests.policies.conftest import dev_model
+
+    model = dev_model()
+    mine = next(s for s in model.address_spaces if s.name == "netkit-dev-backend")
+    own_copy = _replace(
+        mine, source="docker network netkit-dev-backend on local", host="local", live=True
+    )
+    other = AddressSpace(
+        "compose_default", Layer.DOCKER_BRIDGE, ipaddress.ip_network("10.210.2.0/25"),
+        "docker network compose_default on local", host="local", live=True,
+    )  # fmt: skip
+    found = [
+        f.message
+        for f in run_rules(_replace(model, address_spaces=(*model.address_spaces, own_copy, other)))
+        if f.rule == "docker-network-disallow-existing-overlap"
+    ]
+    assert found == [
+        "docker bridge 'netkit-dev-backend' 10.210.2.0/24 contains existing docker bridge "
+        "'compose_default' 10.210.2.0/25 on host 'local': Docker refuses a network whose "
+        "subnet overlaps one on the same host when it is created, and an overlay that meets "
+        "it cuts one of the two off; move docker bridge 'netkit-dev-backend' 10.210.2.0/24 to "
+        "a free range such as 10.210.4.0/24 (`netkit plan` finds one)"
+    ]
+    # Its own running copy alone is no collision, and the overlap rule ignores both.
+    alone = _replace(model, address_spaces=(*model.address_spaces, own_copy))
+    assert [f.rule for f in run_rules(alone) if "overlap" in f.rule] == []

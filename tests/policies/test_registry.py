@@ -4,6 +4,7 @@ them, and the advisory for values unknown at preview."""
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from netkit.model import NetworkModel
+from netkit.model import AddressSpace, Layer, NetworkModel
 from netkit_policies.registry import RULES, InvalidPolicyConfig, PackConfig, run_rules, schema_of
 from netkit_policies.rules.base import FORMATS, NAME_PATTERN, Level
 from tests.policies.conftest import (
@@ -66,6 +67,51 @@ _PUBLIC = policy(
 )
 
 
+_SHADOWED = {
+    "apiVersion": "policy.networking.k8s.io/v1alpha1",
+    "kind": "AdminNetworkPolicy",
+    "metadata": {"name": "order"},
+    "spec": {
+        "priority": 1,
+        "subject": {"namespaces": {}},
+        "ingress": [
+            {"name": "deny-all", "action": "Deny", "from": [{"namespaces": {}}]},
+            {"name": "allow-shop", "action": "Allow", "from": [{"namespaces": {}}]},
+        ],
+        "egress": [{"name": "pass", "action": "Pass", "to": [{"namespaces": {}}]}],
+    },
+}
+
+
+def _named_port_pod(name: str, **ports: int) -> dict[str, Any]:
+    """A bare pod of namespace shop with named TCP ports (kube-router's leak needs pods
+    whose ports differ)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "labels": {"app": name}},
+        "spec": {
+            "containers": [
+                {"name": "c", "ports": [{"name": n, "containerPort": p} for n, p in ports.items()]}
+            ]
+        },
+    }
+
+
+def _running_beside(subnet: str) -> Callable[[], NetworkModel]:
+    """The dev stack, with a network of that subnet already running on its engine."""
+
+    def build() -> NetworkModel:
+        model = dev_model()
+        running = AddressSpace(
+            "other", Layer.DOCKER_BRIDGE, ipaddress.ip_network(subnet), "engine", host="local",
+            live=True,
+        )  # fmt: skip
+        return replace(model, address_spaces=(*model.address_spaces, running))
+
+    return build
+
+
 def _with_docker_socket() -> dict[str, Any]:
     manifest = deployment("ci", "runner")
     manifest["spec"]["template"]["spec"]["volumes"] = [
@@ -84,6 +130,7 @@ VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
         _edit("netkit-dev-mesh-network", _set(ipamConfigs=[])),
         {},
     ),
+    "docker-network-disallow-existing-overlap": (_running_beside("10.210.2.0/25"), {}),
     "calico-ippool-require-valid-config": (
         _edit(
             "netkit-dev-calico-installation",
@@ -204,6 +251,41 @@ VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
     ),
     "docker-network-require-overlay-encryption": (dev_model, {"requireEncryption": True}),
     "k8s-cni-require-policy-enforcement": (_edit("netkit-dev", _intent(_set(clusterCni=""))), {}),
+    "k8s-cni-require-tiered-policy-enforcement": (
+        _manifests(
+            deployment("shop", "web"),
+            {
+                "apiVersion": "projectcalico.org/v3",
+                "kind": "GlobalNetworkPolicy",
+                "metadata": {"name": "baseline"},
+                "spec": {"selector": "all()", "types": ["Ingress"]},
+            },
+        ),
+        {},
+    ),
+    "k8s-tieredpolicy-disallow-shadowed-rule": (
+        _manifests(deployment("shop", "web"), deployment("other", "api"), _SHADOWED),
+        {},
+    ),
+    "k8s-tieredpolicy-disallow-pass-to-default": (
+        _manifests(deployment("shop", "web"), deployment("other", "api"), _SHADOWED),
+        {},
+    ),
+    "k8s-enforcer-known-deviation": (
+        _manifests(
+            _named_port_pod("p", svc=80, aux=81),
+            _named_port_pod("q", aux=80, svc=81),
+            _named_port_pod("r", aux=80, admin=81),
+            policy(
+                "shop",
+                "svc",
+                {},
+                types=["Ingress"],
+                ingress=[{"from": [{"namespaceSelector": {}}], "ports": [{"port": "svc"}]}],
+            ),
+        ),
+        {"clusterCni": "kube-router"},
+    ),
     "docker-network-disallow-bridge-across-hosts": (
         _edit(
             "netkit-dev-frontend-network",
@@ -220,7 +302,7 @@ RULE_NAMES = [rule.name for rule in RULES]
 
 
 def test_every_rule_is_named_area_resource_what_and_described_as_checks_that():
-    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 34
+    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 39
     for rule in RULES:
         assert NAME_PATTERN.match(rule.name), rule.name
         assert rule.description.startswith("Checks that"), rule.name
@@ -257,6 +339,7 @@ def test_overlap_and_least_privilege_rules_are_mandatory_by_default():
     advisory = sorted(name for name, level in levels.items() if level is Level.ADVISORY)
 
     assert advisory == [
+        "k8s-enforcer-known-deviation",
         "k8s-ingress-disallow-dangling-backend",
         "k8s-ingress-disallow-wildcard-host",
         "k8s-ingress-require-unique-host-path",
@@ -265,6 +348,8 @@ def test_overlap_and_least_privilege_rules_are_mandatory_by_default():
         "k8s-networkpolicy-require-port-protocol",
         "k8s-service-disallow-dangling",
         "k8s-service-require-declared-target-port",
+        "k8s-tieredpolicy-disallow-pass-to-default",
+        "k8s-tieredpolicy-disallow-shadowed-rule",
         "k8s-workload-require-drop-net-raw",
         "k8s-workload-restrict-host-port-range",
     ]
@@ -398,7 +483,7 @@ def test_a_rules_own_level_wins_over_all():
             {"k8s-ingress-require-tls": {"allowPlaintextHosts": ["Shop.example.com"]}},
             "policy config: k8s-ingress-require-tls.allowPlaintextHosts[0]: host "
             "'Shop.example.com': 'Shop' is not a DNS label (lowercase letters, digits and '-', "
-            "at most 63 characters)",
+            "starting and ending with a letter or digit)",
         ),
         (
             {
@@ -474,6 +559,7 @@ def test_a_value_unknown_at_preview_is_an_advisory_and_hides_guesses_about_that_
     )
     watching = [
         "docker-network-disallow-subnet-overlap",
+        "docker-network-disallow-existing-overlap",
         "docker-network-require-explicit-subnet",
         "docker-network-require-gateway-in-subnet",
         "docker-network-require-internal-backend",
