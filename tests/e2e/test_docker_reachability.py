@@ -338,7 +338,7 @@ def test_the_pack_refuses_a_stack_network_overlapping_one_on_its_engines(deploye
         (project.root / f"Pulumi.{NAME}.yaml").write_text(original)
         dk("host2", "network", "rm", planted)
     assert preview.returncode != 0, preview.stdout
-    assert "[mandatory]  docker-network-disallow-existing-overlap" in preview.stdout
+    assert "[mandatory] [severity: high]  docker-network-disallow-existing-overlap" in preview.stdout
     assert (
         f"docker bridge '{PREFIX}late2' 10.226.8.0/25 on host 'host2' is inside existing "
         f"docker bridge '{planted}' 10.226.8.0/24 on host 'host2'"
