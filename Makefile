@@ -162,5 +162,6 @@ bench: install bytecode toolchain docker
 	scripts/netpol-analyzer.sh >/dev/null
 	$(PY) benchmarks/run_all.py
 
+# The reference tables of docs/reference.md, generated from the code.
 reference: install
-	$(PY) -m netkit_cli.reference README.md
+	$(PY) -m netkit_cli.reference docs/reference.md

@@ -1,9 +1,9 @@
-"""The README's reference tables, generated from the code so they cannot drift.
+"""The reference tables of docs/reference.md, generated from the code so they cannot drift.
 
 Inputs come from the spec records (pydantic fields and their attribute docstrings),
 outputs from the components' annotated attributes and their docstrings.
-`python -m netkit_cli.reference` rewrites the README between the markers; a test fails
-when the README is not current.
+`python -m netkit_cli.reference` (`make reference`) rewrites docs/reference.md between the
+markers; a test fails when that page is not current.
 """
 
 from __future__ import annotations
@@ -205,10 +205,10 @@ def _components() -> list[tuple[type[Any], str, str, type[Any] | None]]:
 
 def components_section() -> list[str]:
     """Each component: what it is, its stack-file key, its arguments and outputs."""
-    parts = ["### Components", ""]
+    parts = ["## Components", ""]
     for cls, token, key, args in _components():
         parts += [
-            f"#### `{cls.__name__}` (`{token}`)",
+            f"### `{cls.__name__}` (`{token}`)",
             "",
             _first_line(cls),
             "",
@@ -245,9 +245,9 @@ def records_section() -> list[str]:
         ("kubernetes.ingresses[].rules[].paths[]", spec.IngressPathSpec),
         ("kubernetes.ingresses[].tls[]", spec.IngressTlsSpec),
     ]
-    parts = ["### Stack-file records", ""]
+    parts = ["## Stack-file records", ""]
     for key, model in records:
-        parts += [f"#### `{key}`", "", model_table(model), ""]
+        parts += [f"### `{key}`", "", model_table(model), ""]
     return parts
 
 
@@ -266,14 +266,14 @@ def rules_section() -> list[str]:
     from netkit_policies.remediations import REMEDIATIONS
 
     rows = [
-        "### Policy rules",
+        "## Policy rules",
         "",
         "Every rule runs in `pulumi preview --policy-pack policies` and in `netkit check`; "
         "levels and properties are set per rule in one JSON config file. The anchor rules are "
         "those of kube-linter, Kyverno's policy library, Polaris, Checkov and Calico whose "
         "own test fixtures the rule is judged against (the policy-anchors conformance corpus, "
         "196/196); none: a check only netkit's model can make. Each finding also carries the "
-        "rule's remediation steps and URL (docs/review.md).",
+        "rule's remediation steps and URL ([review.md](review.md)).",
         "",
         "| rule | default level | severity | checks | config (default) | anchor rules |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -311,19 +311,23 @@ def rules_section() -> list[str]:
     return [*rows, ""]
 
 
-def splice(readme: str, generated: str) -> str:
-    """`readme` with the text between the markers replaced by `generated`."""
-    start, end = readme.index(BEGIN) + len(BEGIN), readme.index(END)
-    return readme[:start] + "\n" + generated + readme[end:]
+PAGE = "docs/reference.md"
+"""The page the reference is generated into, relative to the checkout."""
+
+
+def splice(page: str, generated: str) -> str:
+    """`page` with the text between the markers replaced by `generated`."""
+    start, end = page.index(BEGIN) + len(BEGIN), page.index(END)
+    return page[:start] + "\n" + generated + page[end:]
 
 
 def main() -> int:
-    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
-    text = readme.read_text(encoding="utf-8")
+    page = Path(sys.argv[1] if len(sys.argv) > 1 else PAGE)
+    text = page.read_text(encoding="utf-8")
     updated = splice(text, generate())
     if updated != text:
-        readme.write_text(updated, encoding="utf-8")
-        print(f"updated {readme}")
+        page.write_text(updated, encoding="utf-8")
+        print(f"updated {page}")
     return 0
 
 
