@@ -1022,7 +1022,7 @@ def _problems(error: ValidationError) -> list[tuple[str, str]]:
             loc = ctx_error.path
         message = _clean(item["msg"])
         if item["type"] == "extra_forbidden":
-            message = f"unknown key {str(item['loc'][-1])!r}; check the spelling against the README's stack-file reference"
+            message = f"unknown key {str(item['loc'][-1])!r}; check the spelling against the stack-file reference (docs/reference.md)"
         elif item["type"] == "missing":
             message = "required key is missing"
         elif item["type"] in _TYPE_WORDS:

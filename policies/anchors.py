@@ -4,7 +4,7 @@ The anchors are the tools whose own test fixtures netkit's rules are judged agai
 policy-anchors conformance corpus): kube-linter, Kyverno's policy library, Polaris,
 Checkov, and Calico with the Tigera operator. A rule with no entry here has no anchor:
 it checks what only netkit's model knows (Docker networks, the declared intent). The
-README's rule table is generated from this table.
+rule table of docs/reference.md is generated from this table.
 """
 
 from __future__ import annotations

@@ -87,8 +87,9 @@ def test_ports_outside_1_to_65535_are_refused(port):
 
 def test_an_unknown_key_is_named_with_its_path():
     message = _error(lambda c: c["netkit:docker"]["bridges"][0].update(subnett="x"))
-    assert message.startswith(
-        "Pulumi.dev.yaml: netkit:docker.bridges[0].subnett: unknown key 'subnett'"
+    assert message == (
+        "Pulumi.dev.yaml: netkit:docker.bridges[0].subnett: unknown key 'subnett'; check the "
+        "spelling against the stack-file reference (docs/reference.md)"
     )
 
 
