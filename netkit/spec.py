@@ -1102,7 +1102,7 @@ def parse_stack_config(config: Mapping[str, Any], source: str) -> StackSpec:
         # of a mistyped name) would deploy an empty stack and report success.
         raise InvalidStackConfig(
             f"{source}: no netkit configuration; add netkit:docker and/or netkit:kubernetes "
-            "under config: (the README's stack-file reference lists every key), or pick an "
+            "under config: (docs/reference.md lists every key), or pick an "
             "existing stack"
         )
     unknown = sorted(set(data) - set(StackSpec.model_fields))

@@ -32,8 +32,8 @@ def test_up_of_a_stack_holding_only_its_salt_fails_in_one_line_before_any_resour
     assert up.returncode != 0, up.stdout
     message = (
         f"Pulumi.{name}.yaml: no netkit configuration; add netkit:docker and/or "
-        "netkit:kubernetes under config: (the README's stack-file reference lists every "
-        "key), or pick an existing stack"
+        "netkit:kubernetes under config: (docs/reference.md lists every key), or pick an "
+        "existing stack"
     )
     assert [line.strip() for line in up.stdout.splitlines() if message in line], up.stdout
     assert "Traceback" not in up.stdout

@@ -552,7 +552,7 @@ def test_a_stack_without_netkit_configuration_is_refused_before_anything_is_decl
 
     assert str(caught.value) == (
         "Pulumi.lab.yaml: no netkit configuration; add netkit:docker and/or netkit:kubernetes "
-        "under config: (the README's stack-file reference lists every key), or pick an "
+        "under config: (docs/reference.md lists every key), or pick an "
         "existing stack"
     )
 
