@@ -153,7 +153,7 @@ differential: install
 	$(PY) -m pytest -m differential
 
 # The real Pulumi engine and Docker engine, on stacks of their own (netkit-e2e-*).
-e2e: install bytecode toolchain yaml-host cluster-toolchain docker
+e2e: install system bytecode toolchain yaml-host cluster-toolchain docker
 	$(PY) -m pytest -m e2e tests/e2e
 
 test: lint typecheck imports unit differential e2e

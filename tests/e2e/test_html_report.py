@@ -38,7 +38,7 @@ def chromium() -> str:
     found = shutil.which("chromium")
     if found is None:
         pytest.fail(
-            "the browser test needs Debian's chromium: apt-get install chromium", pytrace=False
+            "the browser test needs Debian's chromium: `make system` installs it", pytrace=False
         )
     return found
 
