@@ -1,0 +1,21 @@
+"""Observed connections: flow files read, mapped onto the model, compared with intent.
+
+    flows = read_flows([Path("hubble.json")])            # or conntrack, Calico, Gadget
+
+One concept per module: `flow` (the typed `Flow`), a reader per format (`hubble`,
+`calico`, `gadget`, `conntrack`), `read` (format recognition and the window), `mapping`
+(addresses and names to the model's objects) and `learn` (the three lists).
+"""
+
+from netkit.observed.flow import Flow, FlowEnd, FlowFileError, FlowFormat
+from netkit.observed.read import FlowSet, detect_format, read_flows
+
+__all__ = [
+    "Flow",
+    "FlowEnd",
+    "FlowFileError",
+    "FlowFormat",
+    "FlowSet",
+    "detect_format",
+    "read_flows",
+]
