@@ -1,7 +1,7 @@
 """Observed connections: flow files read, mapped onto the model, compared with intent.
 
     flows = read_flows([Path("hubble.json")])            # or conntrack, Calico, Gadget
-    mapped = map_flows(ModelIndex(model), flows.flows)   # onto workloads, Services, containers
+    report = learn(model, flows)                          # used, unused, undeclared
 
 One concept per module: `flow` (the typed `Flow`), a reader per format (`hubble`,
 `calico`, `gadget`, `conntrack`), `read` (format recognition and the window), `mapping`
@@ -9,6 +9,7 @@ One concept per module: `flow` (the typed `Flow`), a reader per format (`hubble`
 """
 
 from netkit.observed.flow import Flow, FlowEnd, FlowFileError, FlowFormat
+from netkit.observed.learn import Item, LearnReport, learn
 from netkit.observed.mapping import Mapped, ModelIndex, Party, PartyKind, Use, map_flows
 from netkit.observed.read import FlowSet, detect_format, read_flows
 
@@ -18,12 +19,15 @@ __all__ = [
     "FlowFileError",
     "FlowFormat",
     "FlowSet",
+    "Item",
+    "LearnReport",
     "Mapped",
     "ModelIndex",
     "Party",
     "PartyKind",
     "Use",
     "detect_format",
+    "learn",
     "map_flows",
     "read_flows",
 ]

@@ -53,9 +53,10 @@ def read_calico(path: Path, notes: list[str]) -> Iterator[Flow]:
             raise bad_line(origin, number, "action", action, "is not 'allow' or 'deny'")
         dst = _end(document, "dest", origin, number)
         service = document.get("dest_service_name")
-        if service not in (None, "", "-") and not dst.pod:
+        if service not in (None, "", "-"):
             dst = FlowEnd(
                 address=dst.address,
+                pod=dst.pod,
                 namespace=lines.text(
                     document.get("dest_service_namespace"), origin, number, "dest_service_namespace"
                 ),

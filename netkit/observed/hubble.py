@@ -119,9 +119,10 @@ def read_hubble(path: Path, notes: list[str]) -> Iterator[Flow]:
         )
         dst_end = _end(flow.get("destination"), dst, origin, number, "flow.destination")
         service = flow.get("destination_service")
-        if isinstance(service, dict) and service.get("name") and not dst_end.pod:
+        if isinstance(service, dict) and service.get("name"):
             dst_end = FlowEnd(
                 address=dst,
+                pod=dst_end.pod,
                 namespace=lines.text(
                     service.get("namespace"), origin, number, "flow.destination_service.namespace"
                 ),

@@ -7,8 +7,8 @@ pods. A pod name (`web-7d4f9c-x2x8k`, or Calico's aggregate `web-7d4f9c-*`) name
 workload whose name is its longest prefix of whole dash-separated parts. A Service is
 mapped to the pod the kernel's translation reached (conntrack's reply tuple), else to
 the one workload it selects; the Service is kept as the route (`via`). An end nothing
-maps is kept and reported: an address outside the model's ranges is external, anything
-else unmapped.
+maps is kept and reported: an address of the model's ranges, or a private one outside its
+reserved ranges, is unmapped (a pod or node the model lacks); any other is external.
 """
 
 from __future__ import annotations
@@ -140,6 +140,9 @@ class ModelIndex:
             space.cidr for space in model.address_spaces if space.layer is not Layer.RESERVED
         ]
         self.ranges += [s.cidr for n in model.docker_networks for s in n.subnets]
+        self.reserved: list[IPNetwork] = [
+            space.cidr for space in model.address_spaces if space.layer is Layer.RESERVED
+        ]
         if model.pod_cidr is not None:
             self.ranges.append(model.pod_cidr)
         self._cache: dict[FlowEnd, tuple[Party, str]] = {}
@@ -170,16 +173,17 @@ class ModelIndex:
         service = (end.namespace, end.service) if end.service else None
         if service is None and end.address in self.service_addresses:
             service = self.service_addresses[end.address]
+        via = f"{service[0]}/{service[1]}" if service is not None else ""
+        if end.pod:  # the pod the file names is the one reached, whatever the Service
+            found = self.workload_of_pod(end.namespace, end.pod)
+            if found is not None:
+                return found, via
         if service is not None and service in self.services:
             party, backend = self.services[service]
             reached = self.by_address.get(translated) if translated else None
-            return reached or backend or party, party.name
-        if end.pod:
-            found = self.workload_of_pod(end.namespace, end.pod)
-            if found is not None:
-                return found, ""
+            return reached or backend or party, via
         if end.address in self.by_address:
-            return self.by_address[end.address], ""
+            return self.by_address[end.address], via
         if translated and translated in self.by_address:
             return self.by_address[translated], end.address
         if not end.namespace and end.pod in NETWORKS:
@@ -190,8 +194,13 @@ class ModelIndex:
         return Party(kind, end.address), ""
 
     def _inside(self, address: str) -> bool:
+        """Whether `address` belongs to the model's own ranges (pods, Services, Docker
+        networks), or is a private address no reserved range claims: such an address
+        is a pod or a node the model lacks, not somewhere outside."""
         ip = ipaddress.ip_address(address)
-        return any(ip.version == r.version and ip in r for r in self.ranges)
+        if any(ip.version == r.version and ip in r for r in self.ranges):
+            return True
+        return ip.is_private and not any(ip.version == r.version and ip in r for r in self.reserved)
 
 
 def _normal(address: str) -> str:
