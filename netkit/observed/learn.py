@@ -148,13 +148,15 @@ def _is_dns(model: NetworkModel, use: Use) -> bool:
     return use.dst.namespace == model.dns_namespace and use.port == 53
 
 
-def _endpoint_text(endpoint: Endpoint) -> str:
+def endpoint_text(endpoint: Endpoint) -> str:
+    """A declared end as the report writes it: `namespace/name`, `namespace/*`, a CIDR."""
     if endpoint.cidr is not None:
         return str(endpoint.cidr)
     return f"{endpoint.namespace}/{endpoint.workload or '*'}"
 
 
-def _port_text(port: PolicyPort) -> str:
+def port_text(port: PolicyPort) -> str:
+    """A declared port as the report writes it: `8080`, `8000-8100`, `http`, `*`."""
     if port.port is None:
         return "*"
     if port.end_port is not None:
@@ -230,9 +232,9 @@ def compare(
     for number, (index, conn, port) in enumerate(declared):
         total = _merge(covering[number])
         item = Item(
-            src=_endpoint_text(conn.source),
-            dst=_endpoint_text(conn.destination),
-            port=_port_text(port),
+            src=endpoint_text(conn.source),
+            dst=endpoint_text(conn.destination),
+            port=port_text(port),
             protocol=port.protocol.upper(),
             connection=index,
         )
@@ -325,4 +327,4 @@ def learn(
     )
 
 
-__all__ = ["LISTS", "Item", "LearnReport", "compare", "learn"]
+__all__ = ["LISTS", "Item", "LearnReport", "compare", "endpoint_text", "learn", "port_text"]
