@@ -314,15 +314,37 @@ def learn(
         (_item(use, seen, declared=False) for use, seen in mapped.denied.items()),
         key=lambda item: (item.src, item.dst, item.protocol, item.port),
     )
+    notes = flows.notes
+    unmapped = dict(mapped.unmapped)
+    dns = 0
+    for use, seen in mapped.uses.items():
+        if _is_dns(model, use):
+            dns += seen.count
+            if use.dst.kind is PartyKind.UNMAPPED:  # the DNS Service is no object of the stack
+                unmapped[use.dst.name] -= seen.count
+    unmapped = {name: count for name, count in unmapped.items() if count > 0}
+    if dns:
+        notes += (
+            f"{dns} flow(s) to the cluster DNS ({model.dns_namespace}, port 53) are not "
+            "compared: every pod may reach it without declaring it",
+        )
+    if unmapped:
+        ends = sum(unmapped.values())
+        notes += (
+            f"{len(unmapped)} address(es) or name(s) ({ends} flow end(s)) map to no "
+            "object of the model, and what they carried is in no list: a declared connection "
+            "they used is listed as unused. Give the addresses of what runs "
+            "(--kubeconfig/--context, --docker) for files that name only addresses",
+        )
     return LearnReport(
         used=tuple(used),
         unused=tuple(unused),
         undeclared=tuple(undeclared),
         denied=tuple(denied),
-        unmapped=mapped.unmapped,
+        unmapped=unmapped,
         window=flows.window,
         sees_denied=flows.sees_denied,
-        notes=flows.notes,
+        notes=notes,
         undeclared_uses=tuple(uses),
     )
 

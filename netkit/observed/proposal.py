@@ -143,7 +143,20 @@ def propose(path: Path, report: LearnReport) -> Proposal:
     ]
     removed: list[str] = []
     unused: dict[int, set[tuple[str, str]]] = {}
-    for item in report.unused:
+    notes: list[str] = []
+    # An unmapped address, or a name in a namespace a declared connection names, may be
+    # a declared connection's end: nothing is removed on its word.
+    declared = {end.split("/")[0] for e in entries for end in (e.source, e.destination)}
+    doubtful = [
+        name for name in report.unmapped if "/" not in name or name.split("/")[0] in declared
+    ]
+    if doubtful:
+        notes.append(
+            f"removals: {len(doubtful)} address(es) or name(s) map to no object of the model "
+            f"({', '.join(sorted(doubtful)[:3])}{' ...' if len(doubtful) > 3 else ''}), so a "
+            "connection listed as unused may have been used; map them first"
+        )
+    for item in () if doubtful else report.unused:
         if item.declared and item.connection is not None:
             unused.setdefault(item.connection, set()).add((item.port, item.protocol))
     for index, gone in unused.items():
@@ -157,19 +170,16 @@ def propose(path: Path, report: LearnReport) -> Proposal:
             )
             entry.ports, entry.changed = kept, True
     added: list[str] = []
-    notes: list[str] = []
     by_pair = {(e.source, e.destination): e for e in entries}
     for use in report.undeclared_uses:
         source, destination, reason = _ends(use.src, use.dst, services)
         if reason:
-            notes.append(
-                f"{use.src} -> {use.dst} : {use.port}/{use.protocol} not proposed: {reason}"
-            )
+            notes.append(f"{use.src} -> {use.dst} : {use.port}/{use.protocol}: {reason}")
             continue
         port = f"{use.port}/{use.protocol}"
         if use.protocol not in ("TCP", "UDP", "SCTP") or use.port == 0:
             notes.append(
-                f"{use.src} -> {use.dst} : {use.protocol} not proposed: connections declare ports of TCP, UDP or SCTP"
+                f"{use.src} -> {use.dst} : {use.protocol}: connections declare ports of TCP, UDP or SCTP"
             )
             continue
         target = by_pair.get((source, destination))

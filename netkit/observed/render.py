@@ -19,8 +19,8 @@ HEADINGS = {
 }
 NOT_VISIBLE = (
     "attempted, denied: not visible in these files. Connection tracking never sees an "
-    "attempt a policy dropped (it makes no entry); only Hubble and Calico flow files show "
-    "them"
+    "attempt a policy dropped (it makes no entry), nor does a trace of established "
+    "connections; only Hubble and Calico flow files show them"
 )
 
 
@@ -59,6 +59,8 @@ def render_text(report: LearnReport, title: str, proposal: Proposal | None) -> s
         out += [f"  {name}  {count}x" for name, count in sorted(report.unmapped.items())]
         out.append("")
     out += [f"note: {note}" for note in report.notes]
+    if report.notes:
+        out.append("")
     out += _proposal_lines(proposal, fence=False)
     return "\n".join(out).rstrip("\n")
 
@@ -87,6 +89,8 @@ def render_markdown(report: LearnReport, title: str, proposal: Proposal | None) 
         out += [f"- `{name}`: {count}" for name, count in sorted(report.unmapped.items())]
         out.append("")
     out += [f"> {note}" for note in report.notes]
+    if report.notes:
+        out.append("")
     out += _proposal_lines(proposal, fence=True)
     return "\n".join(out).rstrip("\n")
 
@@ -94,7 +98,7 @@ def render_markdown(report: LearnReport, title: str, proposal: Proposal | None) 
 def _proposal_lines(proposal: Proposal | None, *, fence: bool) -> list[str]:
     if proposal is None:
         return []
-    lines = [""]
+    lines = []
     if not proposal.changes:
         lines.append(f"No change to propose to {proposal.path.name}.")
     else:

@@ -90,7 +90,7 @@ def test_json_gives_the_three_lists_the_window_and_the_denied_attempts(capsys, p
         "end": "2026-12-07T10:10:00+00:00",
     }
     assert document["proposal"]["not_proposed"] == [
-        "shop-api/api -> pub (a public address) : 443/TCP not proposed: the destination is "
+        "shop-api/api -> pub (a public address) : 443/TCP: the destination is "
         "external, with no address to declare"
     ]
 
@@ -134,3 +134,21 @@ def test_a_bad_flow_line_is_one_error_and_exit_status_2(capsys, project):
         f"netkit: error: {project / 'bad.json'}:1: flow.verdict: 'MAYBE' is not one of "
         "['AUDIT', 'DROPPED', 'ERROR', 'FORWARDED', 'REDIRECTED', 'TRACED', 'TRANSLATED']\n"
     )
+
+
+def test_traffic_to_the_cluster_dns_is_not_compared_and_agreeing_flows_exit_0(capsys, project):
+    assert _learn(project, "--flows", str(FIXTURES / "gadget.json")) == 0
+
+    out = capsys.readouterr().out
+    assert "note: 1 flow(s) to the cluster DNS (kube-system, port 53) are not compared" in out
+    assert "No change to propose to Pulumi.dev.yaml." in out
+
+
+def test_nothing_is_removed_on_the_word_of_addresses_the_model_cannot_map(capsys, project):
+    before = (project / "Pulumi.dev.yaml").read_bytes()
+
+    assert _learn(project, "--flows", str(FIXTURES / "conntrack.txt"), "--write") == 1
+
+    out = capsys.readouterr().out
+    assert "not proposed: removals: 8 address(es) or name(s) map to no object of the model" in out
+    assert (project / "Pulumi.dev.yaml").read_bytes() == before
