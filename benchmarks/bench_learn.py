@@ -94,7 +94,8 @@ def generate(pods: int, flows: int, seed: int = 0):  # type: ignore[no-untyped-d
             dst = FlowEnd(str(dst_w.placements[0].address))
             translated = ""
         if number % 100 == 99:
-            dst = FlowEnd(f"10.244.{200 + number % 50}.{number % 250 + 1}")
+            gap = number // 100
+            dst = FlowEnd(f"10.244.{200 + gap % 50}.{gap % 250 + 1}")
         result.append(
             Flow(src, dst, 8080, "TCP", moment, moment, rng.randrange(1, 5), translated=translated)
         )
