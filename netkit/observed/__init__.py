@@ -5,7 +5,9 @@
 
 One concept per module: `flow` (the typed `Flow`), a reader per format (`hubble`,
 `calico`, `gadget`, `conntrack`), `read` (format recognition and the window), `mapping`
-(addresses and names to the model's objects) and `learn` (the three lists).
+(addresses and names to the model's objects), `learn` (the three lists), `proposal`
+(the stack-file change), `render` (text, Markdown, JSON), `learned` (a JSON report read
+back by the pack) and `sampler` (conntrack sampled live in network namespaces).
 """
 
 from netkit.observed.flow import Flow, FlowEnd, FlowFileError, FlowFormat

@@ -152,3 +152,43 @@ def test_nothing_is_removed_on_the_word_of_addresses_the_model_cannot_map(capsys
     out = capsys.readouterr().out
     assert "not proposed: removals: 8 address(es) or name(s) map to no object of the model" in out
     assert (project / "Pulumi.dev.yaml").read_bytes() == before
+
+
+def test_netns_samples_connection_tracking_with_progress(capsys, project, monkeypatch):
+    import netkit.observed.sampler
+
+    commands = []
+
+    def fake(command):
+        commands.append(command)
+        return (FIXTURES / "conntrack.txt").read_text()
+
+    monkeypatch.setattr(netkit.observed.sampler, "run", fake)
+
+    assert _learn(project, "--netns", "node1", "--window", "0s") == 1
+
+    captured = capsys.readouterr()
+    assert commands == [["ip", "netns", "exec", "node1", "conntrack", "-L", "-o", "extended"]]
+    assert "6 flows from netns node1 (conntrack)" in captured.out
+    assert (
+        "netkit: sampling: round 1, 0 s of 0 s, 6 connection(s) so far (Ctrl-C stops)"
+        in captured.err
+    )
+
+
+def test_nothing_observed_is_a_mistake(capsys, project):
+    assert _learn(project) == 2
+    assert capsys.readouterr().err == (
+        "netkit: error: nothing observed: give --flows FILE (a flow file) or --netns NAME "
+        "(sample conntrack)\n"
+    )
+
+
+def test_a_window_without_a_unit_is_refused_while_parsing(capsys, project):
+    with pytest.raises(SystemExit) as caught:  # argparse's exit, on one line
+        _learn(project, "--netns", "node1", "--window", "5")
+    assert caught.value.code == 2
+    assert (
+        "window '5': expected a number and a unit (s, m, h, d, w), like '7d'"
+        in capsys.readouterr().err
+    )
