@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -242,14 +242,12 @@ def compare(
             unused.append(item)
         else:
             used.append(
-                Item(
-                    **{
-                        **item.__dict__,
-                        "count": total.count,
-                        "first_seen": total.first_seen,
-                        "last_seen": total.last_seen,
-                        "via": tuple(sorted(total.via)),
-                    }
+                replace(
+                    item,
+                    count=total.count,
+                    first_seen=total.first_seen,
+                    last_seen=total.last_seen,
+                    via=tuple(sorted(total.via)),
                 )
             )
     if allowed:

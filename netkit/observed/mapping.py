@@ -145,7 +145,7 @@ class ModelIndex:
         ]
         if model.pod_cidr is not None:
             self.ranges.append(model.pod_cidr)
-        self._cache: dict[FlowEnd, tuple[Party, str]] = {}
+        self._cache: dict[tuple[FlowEnd, str], tuple[Party, str]] = {}
 
     def workload_of_pod(self, namespace: str, pod: str) -> Party | None:
         """The workload whose name is the longest whole-part prefix of `pod`."""
@@ -158,11 +158,7 @@ class ModelIndex:
 
     def resolve(self, end: FlowEnd, translated: str = "") -> tuple[Party, str]:
         """The party `end` is, and the Service it was reached through ("" if none)."""
-        key = (
-            end
-            if not translated
-            else FlowEnd(end.address, end.namespace, end.pod, end.service + "|" + translated)
-        )
+        key = (end, translated)
         found = self._cache.get(key)
         if found is None:
             found = self._resolve(end, translated)
