@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from netkit.errors import NetkitError
 from netkit_policies.rules.base import (
     Context,
     Level,
@@ -28,7 +29,12 @@ def _check_unused(context: Context, config: RuleConfig) -> Iterator[Violation]:
     from netkit.observed.learned import parse_duration, read_learned
 
     window = parse_duration(config.get("window", "7d"))
-    learned = read_learned(Path(name))
+    try:
+        learned = read_learned(Path(name))
+    except NetkitError as error:
+        # Said where the rule's findings go: the pack reports it, `netkit check` too.
+        yield Violation(ResourceRef.stack(), "; ".join(error.problems))
+        return
     if learned.length < window:
         yield Violation(
             ResourceRef.stack(),
@@ -75,7 +81,8 @@ UNUSED = Rule(
             "type": "string",
             "default": "",
             "description": "Path of the learned file (`netkit learn --format json` output); "
-            "relative to the project folder. Empty: the rule has nothing to judge by.",
+            "absolute, or relative to the working folder of the process that runs the rules (an "
+            "absolute path is safest under pulumi preview). Empty: the rule has nothing to judge by.",
         },
         "window": {
             "type": "string",

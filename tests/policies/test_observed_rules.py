@@ -128,3 +128,19 @@ def test_what_netkit_learn_writes_is_what_the_rule_reads(tmp_path, capsys):
     assert [f.message.split(" (")[0] for f in findings if f.rule == RULE] == [
         "shop-web/web -> shop-data/db on 5432/TCP"
     ]
+
+
+def test_a_learned_file_that_is_missing_or_no_report_is_one_violation_saying_so(tmp_path):
+    missing = tmp_path / "nope.json"
+    config = {RULE: {"enforcementLevel": "advisory", "learnedFile": str(missing)}}
+    (message,) = _messages(config)
+    assert message.startswith(f"learned file {missing}: ")
+
+    other = tmp_path / "other.json"
+    other.write_text('{"items": []}')
+    config[RULE]["learnedFile"] = str(other)
+    assert _messages(config) == [
+        f"learned file {other}: expected `netkit learn --format json` output with 'window' "
+        "and 'used' (a file learned from no flows has no window: learn over a window with "
+        "traffic)"
+    ]
