@@ -192,3 +192,15 @@ def test_a_window_without_a_unit_is_refused_while_parsing(capsys, project):
         "window '5': expected a number and a unit (s, m, h, d, w), like '7d'"
         in capsys.readouterr().err
     )
+
+
+def test_markdown_gives_a_table_per_list_and_the_diff_fenced(capsys, project):
+    assert _learn(project, "--flows", str(FIXTURES / "hubble.json"), "--format", "markdown") == 1
+
+    out = capsys.readouterr().out
+    assert out.startswith("## netkit learn: stack dev, 4 flows from hubble.json (hubble)\n")
+    assert (
+        "### Used and declared (2)\n\n| Source | Destination | Port | Count | Via |\n"
+        "|---|---|---|---|---|\n| `shop-web/web` | `shop-api/api` | 8080/TCP | 1 | shop-api/api |\n"
+    ) in out
+    assert "```diff\n--- a/Pulumi.dev.yaml\n+++ b/Pulumi.dev.yaml\n" in out
