@@ -23,6 +23,7 @@ BENCHMARKS = [
     ["bench_docker_connlist.py", "--repeat", "5"],
     ["bench_preview.py", "--repeat", "10"],  # timings within about 0.2 s: more rounds
     ["bench_backend.py", "--repeat", "5"],
+    ["bench_learn.py", "--repeat", "5"],
 ]
 
 

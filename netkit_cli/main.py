@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "connlist",
     "diff",
     "why",
+    "learn",
     "selects",
     "overlap",
     "plan",

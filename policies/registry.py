@@ -35,6 +35,7 @@ from netkit_policies.rules import (
     docker,
     exposure,
     least_privilege,
+    observed,
     overlap,
     privileges,
     tiered,
@@ -61,9 +62,10 @@ RULES: tuple[Rule, ...] = (
     *docker.RULES,
     *cni.RULES,
     *tiered.RULES,
+    *observed.RULES,
 )
 """Every rule, in report order: overlap, least privilege, exposure, dangling references,
-pod privileges, Docker, CNI, tiered policies."""
+pod privileges, Docker, CNI, tiered policies, observed traffic."""
 
 _BY_NAME = {rule.name: rule for rule in RULES}
 ALL = "all"

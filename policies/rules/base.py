@@ -384,6 +384,14 @@ def _ingress_host(value: object) -> None:
         names.hostname(value)
 
 
+def _duration(value: object) -> None:
+    # Imported on first use: the observed-traffic package is not the pack's to load
+    # at start-up.
+    from netkit.observed.learned import parse_duration
+
+    parse_duration(value)
+
+
 def _optional_cidr(value: object) -> None:
     if value != "":
         parse_cidr(value, strict=False)
@@ -401,6 +409,7 @@ FORMATS: Mapping[str, Callable[[object], object]] = {
     "docker-name": names.docker_name,
     "address-pool": _address_pool,
     "port-range": PortRange.parse,
+    "duration": _duration,
 }
 """Value formats a rule's config schema may name (`"format": "cidr"`), each a function
 that raises `InvalidValue` naming the value and the rule. `netkit_policies.registry` checks every

@@ -361,7 +361,7 @@ def test_pack_config_values_of_the_wrong_form(tmp_path, capsys, config, expected
         (
             ["chek"],
             "argument COMMAND: invalid choice: 'chek' (choose from 'synth', 'check', "
-            "'connlist', 'diff', 'why', 'selects', 'overlap', 'plan', 'validate', 'probe', 'preflight', 'policy-pack-path', "
+            "'connlist', 'diff', 'why', 'learn', 'selects', 'overlap', 'plan', 'validate', 'probe', 'preflight', 'policy-pack-path', "
             "'component-package-path'); see `netkit --help`",
         ),
     ],

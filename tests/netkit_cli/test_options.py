@@ -26,7 +26,17 @@ def _options(parser: argparse.ArgumentParser) -> set[str]:
 def test_every_command_that_names_a_stack_takes_its_project_folder():
     commands = _subcommands()
     with_stack = sorted(name for name, p in commands.items() if "--stack" in _options(p))
-    assert with_stack == ["check", "connlist", "overlap", "preflight", "probe", "selects", "synth", "why"]
+    assert with_stack == [
+        "check",
+        "connlist",
+        "learn",
+        "overlap",
+        "preflight",
+        "probe",
+        "selects",
+        "synth",
+        "why",
+    ]
     for name in [*with_stack, "diff"]:  # diff names stacks as stack:NAME
         assert "--project-dir" in _options(commands[name]), name
 
@@ -34,7 +44,7 @@ def test_every_command_that_names_a_stack_takes_its_project_folder():
 def test_the_commands_that_read_a_model_take_a_running_cluster_with_the_same_options():
     commands = _subcommands()
     with_cluster = sorted(name for name, p in commands.items() if "--kubeconfig" in _options(p))
-    assert with_cluster == ["check", "connlist", "overlap", "probe", "selects", "why"]
+    assert with_cluster == ["check", "connlist", "learn", "overlap", "probe", "selects", "why"]
     for name in with_cluster:
         [kubeconfig] = [a for a in commands[name]._actions if "--kubeconfig" in a.option_strings]
         [context] = [a for a in commands[name]._actions if "--context" in a.option_strings]
@@ -69,7 +79,7 @@ def test_a_namespace_the_api_server_would_refuse_is_refused_while_parsing(capsys
 def test_the_commands_that_read_a_model_take_running_docker_engines_with_the_same_option():
     commands = _subcommands()
     with_docker = sorted(name for name, p in commands.items() if "--docker" in _options(p))
-    assert with_docker == ["check", "connlist", "overlap", "probe", "why"]
+    assert with_docker == ["check", "connlist", "learn", "overlap", "probe", "why"]
     for name in with_docker:
         [docker] = [a for a in commands[name]._actions if "--docker" in a.option_strings]
         assert docker.metavar == "URL"

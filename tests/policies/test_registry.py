@@ -120,6 +120,10 @@ def _with_docker_socket() -> dict[str, Any]:
     return manifest
 
 
+NOTHING_USED = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "observed" / "learned-nothing-used.json"
+)
+
 # One model per rule that the rule finds fault with (and a config when it needs one).
 VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
     "docker-network-disallow-subnet-overlap": (
@@ -182,6 +186,11 @@ VIOLATING: dict[str, tuple[Callable[[], NetworkModel], dict[str, Any]]] = {
     "k8s-networkpolicy-intent-matches-reachability": (
         _drop("shop-web-web-to-shop-api-api-ingress"),
         {},
+    ),
+    # The dev stack against a day of traffic that used none of its connections.
+    "k8s-connection-disallow-unused": (
+        dev_model,
+        {"learnedFile": str(NOTHING_USED), "window": "1d"},
     ),
     "k8s-service-restrict-type": (
         _manifests(namespace("shop"), service("shop", "web", type_="NodePort")),
@@ -302,7 +311,7 @@ RULE_NAMES = [rule.name for rule in RULES]
 
 
 def test_every_rule_is_named_area_resource_what_and_described_as_checks_that():
-    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 39
+    assert len(set(RULE_NAMES)) == len(RULE_NAMES) == 40
     for rule in RULES:
         assert NAME_PATTERN.match(rule.name), rule.name
         assert rule.description.startswith("Checks that"), rule.name
@@ -371,7 +380,9 @@ def test_each_rule_reports_at_its_default_level_and_the_config_overrides_it(rule
         found = run_rules(model, PackConfig.parse(document), rules=[rule])
         return {str(finding.level) for finding in found}
 
-    assert levels({rule.name: values}) == {str(rule.level)}
+    # A rule off by default reports nothing until the config gives it a level.
+    default = set() if rule.level is Level.DISABLED else {str(rule.level)}
+    assert levels({rule.name: values}) == default
     other = "advisory" if rule.level is Level.MANDATORY else "mandatory"
     assert levels({rule.name: {"enforcementLevel": other, **values}}) == {other}
     assert levels({"all": other, rule.name: values}) == {other}
