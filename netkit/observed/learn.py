@@ -97,6 +97,13 @@ class LearnReport:
     """Whether any file could show denied attempts (conntrack cannot)."""
     notes: tuple[str, ...] = ()
     undeclared_uses: tuple[Use, ...] = field(default=(), compare=False)
+    beside: tuple[tuple[str, str, str], ...] = ()
+    """`(unmapped end, "from" or "to", mapped end)`: an unmapped address seen opposite a
+    workload, Service or container (`from`: the unmapped end was the source)."""
+    addresses_known: bool = False
+    """Whether what runs was read (`addresses`): then every pod and container of the model
+    has its address, and an unmapped address seen only beside other unmapped ones (a node,
+    loopback, the API server) cannot be an end of a declared connection."""
 
     @property
     def has_findings(self) -> bool:
@@ -321,6 +328,16 @@ def learn(
             if use.dst.kind is PartyKind.UNMAPPED:  # the DNS Service is no object of the stack
                 unmapped[use.dst.name] -= seen.count
     unmapped = {name: count for name, count in unmapped.items() if count > 0}
+    beside = sorted(
+        {
+            (lone.name, side, other.name)
+            for use in mapped.uses
+            for lone, side, other in ((use.src, "from", use.dst), (use.dst, "to", use.src))
+            if lone.name in unmapped
+            and lone.kind is PartyKind.UNMAPPED
+            and other.kind is not PartyKind.UNMAPPED
+        }
+    )
     if dns:
         notes += (
             f"{dns} flow(s) to the cluster DNS ({model.dns_namespace}, port 53) are not "
@@ -344,6 +361,8 @@ def learn(
         sees_denied=flows.sees_denied,
         notes=notes,
         undeclared_uses=tuple(uses),
+        beside=tuple(beside),
+        addresses_known=addresses is not None,
     )
 
 

@@ -127,6 +127,33 @@ def _port_key(text: str) -> tuple[str, str]:
     return span, port.protocol.upper()
 
 
+def _doubtful(report: LearnReport, entries: list[_Entry]) -> list[str]:
+    """The unmapped ends that may be a declared connection's, so that nothing is removed
+    on the word of flows they carried: a name in a namespace a declared connection names;
+    an address, unless what runs was read (every pod and container then has its address)
+    and the address was never seen opposite an end of a declared connection on the side
+    it would take (the source of a connection into a declared destination, or the other
+    way round): a node's, loopback's or the API server's traffic with each other is no
+    declared connection's."""
+    declared = {end.split("/")[0] for e in entries for end in (e.source, e.destination)}
+    sources = {e.source for e in entries}
+    destinations = {e.destination for e in entries}
+    near = {
+        lone
+        for lone, side, other in report.beside
+        if (other in destinations if side == "from" else other in sources)
+    }
+    return [
+        name
+        for name in report.unmapped
+        if (
+            name.split("/")[0] in declared
+            if "/" in name
+            else not report.addresses_known or name in near
+        )
+    ]
+
+
 def propose(path: Path, report: LearnReport) -> Proposal:
     """The change of `path` (the stack file whose model `report` was learned on)."""
     text = path.read_text(encoding="utf-8")
@@ -144,12 +171,7 @@ def propose(path: Path, report: LearnReport) -> Proposal:
     removed: list[str] = []
     unused: dict[int, set[tuple[str, str]]] = {}
     notes: list[str] = []
-    # An unmapped address, or a name in a namespace a declared connection names, may be
-    # a declared connection's end: nothing is removed on its word.
-    declared = {end.split("/")[0] for e in entries for end in (e.source, e.destination)}
-    doubtful = [
-        name for name in report.unmapped if "/" not in name or name.split("/")[0] in declared
-    ]
+    doubtful = _doubtful(report, entries)
     if doubtful:
         notes.append(
             f"removals: {len(doubtful)} address(es) or name(s) map to no object of the model "

@@ -118,3 +118,46 @@ def test_a_flow_style_connections_list_is_refused_for_writing(tmp_path):
         "Pulumi.dev.yaml:11: netkit:kubernetes.connections is written in flow style ([...]); "
         "write it as a block list (one '- from:' entry a line) for --write"
     )
+
+
+def _unused_with_unmapped(
+    beside: tuple[tuple[str, str, str], ...], *, addresses_known: bool
+) -> LearnReport:
+    unused = Item("shop-web/web", "shop-api/api", "8080", "TCP", connection=0)
+    return LearnReport(
+        (),
+        (unused,),
+        (),
+        (),
+        {"10.213.0.11": 4, "10.244.1.1": 2},
+        (AT, AT),
+        False,
+        beside=beside,
+        addresses_known=addresses_known,
+    )
+
+
+@pytest.mark.parametrize(
+    ("beside", "addresses_known", "removed"),
+    [
+        # What runs was read, and the unmapped addresses met only each other (a node and
+        # its API server): no declared connection can hide behind them.
+        ((), True, True),
+        # One was the source of traffic into the declared destination: it may have been
+        # the declared source on an address the model lacks.
+        ((("10.244.1.1", "from", "shop-api/api"),), True, False),
+        # Into the declared source instead: not the side a declared use would take.
+        ((("10.244.1.1", "from", "shop-web/web"),), True, True),
+        # Nothing running was read: any address may be a declared workload's pod.
+        ((), False, False),
+    ],
+)
+def test_an_unused_entry_is_removed_only_when_no_unmapped_end_could_have_used_it(
+    tmp_path, beside, addresses_known, removed
+):
+    path = _stack(tmp_path, BLOCK)
+
+    proposal = propose(path, _unused_with_unmapped(beside, addresses_known=addresses_known))
+
+    assert bool(proposal.removed) is removed
+    assert any(note.startswith("removals:") for note in proposal.notes) is not removed
