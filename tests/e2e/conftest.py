@@ -31,6 +31,7 @@ ADDRESS_PLAN = {
     "e2ekill": (217, 218),
     "e2eattrs": (219, 220),
     "e2ek8s": (221, 222),
+    "e2elearn": (227, 228),
 }
 """Stack -> second octets of its bridges' and its overlay's 10.x.0.0/16."""
 
