@@ -108,6 +108,12 @@ class Reachability:
 
     # -- queries
 
+    @property
+    def policy_index(self) -> PolicyIndex:
+        """The policies in evaluation order, read pair by pair (and for exposure's potential
+        peers)."""
+        return self._policies
+
     def connections(self) -> list[Connection]:
         """Every allowed connection, sorted by source then destination name (as connlist)."""
         if self._connections is None:

@@ -1,7 +1,8 @@
 """The pair-by-pair reading of the policies: verdicts with the walk behind them.
 
-Explanations and hypothetical peers (`egress_to`, `ingress_from`) use it; the bulk engine
-must agree with it (a property test checks that they do). For one direction of one pair
+Explanations, hypothetical peers (`egress_to`, `ingress_from`) and exposure's potential
+peers (`PolicyIndex.potential`) use it; the bulk engine must agree with it (a property
+test checks that they do). For one direction of one pair
 it walks the tiers in order (`netkit.reachability.layers`): each rule of a policy that
 selects the endpoint and whose peers take the other end acts on the part of the traffic
 still undecided (Allow and Deny decide it, Pass sends it past the rest of the tier, Log
@@ -11,7 +12,7 @@ tier) on what it left; whatever no tier decided is allowed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from netkit.model import (
@@ -79,7 +80,7 @@ class PolicyIndex:
     ) -> DirectionVerdict:
         """The egress verdict of `src` (a pod) towards `dst`, or the ingress verdict of `dst`."""
         endpoint = src_name if direction is Direction.EGRESS else dst_name
-        walk = self._walk(direction, src, dst, None)
+        walk = self._pair_walk(direction, src, dst, None)
         layers = self.layers
         return DirectionVerdict(
             direction,
@@ -98,18 +99,48 @@ class PolicyIndex:
     ) -> tuple[ConnectionSet, tuple[WalkStep, ...]]:
         """The traffic of the pair still undecided when the walk comes to `rule` (none if
         it never does: its policy does not select the endpoint), and the steps before it."""
-        walk = self._walk(direction, src, dst, rule)
+        walk = self._pair_walk(direction, src, dst, rule)
         return (walk.undecided if walk.stopped else NONE), tuple(walk.steps)
 
-    def _walk(
+    def potential(
+        self, direction: Direction, subject: Pod, takes: Callable[[Rule], bool]
+    ) -> tuple[ConnectionSet, frozenset[tuple[str, str]]]:
+        """The verdict of `subject`'s `direction` walk for a peer that is no pod of the
+        model (exposure's potential peers): the rules `takes` accepts match it.
+
+        On ingress named ports resolve on `subject`'s ports; on egress there is no pod to
+        resolve them on, and the (protocol, name) pairs the allowing rules name come back
+        apart ("" for a name without protocol, as the network-policy API writes them).
+        """
+        destination = subject if direction is Direction.INGRESS else None
+        walk = self._walk(direction, subject, takes, destination, None)
+        return walk.allowed, frozenset(walk.names)
+
+    def _pair_walk(
         self, direction: Direction, src: Pod | Atom, dst: Pod | Atom, stop_at: Rule | None
     ) -> _Walk:
         subject = src if direction is Direction.EGRESS else dst
         other = dst if direction is Direction.EGRESS else src
         assert isinstance(subject, Pod)
         layers = self.layers
-        walk = _Walk(self.selecting(direction, subject))
         destination = dst if isinstance(dst, Pod) else None
+        return self._walk(
+            direction, subject, lambda rule: layers.rule_matches(rule, other), destination, stop_at
+        )
+
+    def _walk(
+        self,
+        direction: Direction,
+        subject: Pod,
+        takes: Callable[[Rule], bool],
+        destination: Pod | None,
+        stop_at: Rule | None,
+    ) -> _Walk:
+        """`subject`'s walk in `direction` against the other end, whose matching rules
+        `takes` accepts; `destination` resolves named ports (None: an address or a potential
+        peer)."""
+        layers = self.layers
+        walk = _Walk(self.selecting(direction, subject))
         undecided, passed = ALL, NONE
         for tier_index, tier in enumerate(layers.tiers):
             in_tier = [p for p in walk.selecting if p.tier == tier_index]
@@ -120,10 +151,14 @@ class PolicyIndex:
                     if rule is stop_at:
                         walk.stopped, walk.undecided = True, undecided
                         return walk
-                    if not layers.rule_applies(rule, subject) or not layers.rule_matches(
-                        rule, other
-                    ):
+                    if not layers.rule_applies(rule, subject) or not takes(rule):
                         continue
+                    if (
+                        destination is None
+                        and rule.action is RuleAction.ALLOW
+                        and not undecided.is_empty
+                    ):
+                        walk.names.update((p.protocol or "", p.name) for p in rule.named)
                     full = layers.rule_conns(rule, destination)
                     conns = full & undecided
                     # NetworkPolicies only allow: each matching rule is named with all it
@@ -171,6 +206,9 @@ class _Walk:
     stopped: bool = False
     undecided: ConnectionSet = NONE
     """With `stopped`: what was undecided when the walk came to the rule it stopped at."""
+    names: set[tuple[str, str]] = field(default_factory=set)
+    """Towards no pod: the (protocol, name) of the named ports of the allowing rules it met
+    while something was undecided (names resolve on no address or potential peer)."""
 
 
 def egress_to(

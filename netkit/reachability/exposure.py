@@ -5,45 +5,55 @@ does not show: any pod of any namespace, pods of a namespace that is not there y
 with labels no workload has. Exposure analysis (netpol-analyzer's `--exposure`) lists,
 per workload and direction, those potential peers its policies let in or out:
 
-- a workload no policy selects for a direction is *not protected* there: exposed to
-  `entire-cluster` on every connection;
-- `entire-cluster`: what the selecting policies' rules allow any pod of any namespace (a
-  rule without peers, or a peer `namespaceSelector: {}` with no or an empty pod selector);
-- *representative peers*: every other pod-selecting rule peer of every policy stands for
-  the pods it may match, written `NS/POD` (`netkit.selectors`); one per distinct pair of
-  selectors, written as the first rule that produced it has it. A workload's rules match
-  one when their selectors are empty or require exactly what the peer's do; policies that
-  would select the represented pods are not evaluated (nothing is known of them). A line
-  is written when the peer gets something `entire-cluster` does not;
+- a workload no policy (NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy)
+  selects for a direction is *not protected* there: exposed to `entire-cluster` on every
+  connection;
+- `entire-cluster`: what the selecting policies allow any pod of any namespace, i.e. the
+  verdict of the workload's walk through the tiers (`netkit.reachability.layers`) when
+  only the rules taking every namespace match (a NetworkPolicy rule without peers or with
+  `namespaceSelector: {}` and no or an empty pod selector; an admin `namespaces: {}` peer
+  or a `pods` peer with both selectors empty);
+- *representative peers*: every other pod-selecting rule peer of every policy (not
+  `ipBlock`, `networks`, `nodes`) stands for the pods it may match, written `NS/POD`
+  (`netkit.selectors`); one per distinct pair of selectors, written as the first rule
+  that produced it has it. The same walk decides it, with the rules taking every
+  namespace and those whose selectors are empty or require exactly what the peer's do;
+  policies that would select the represented pods are not evaluated (nothing is known of
+  them). A line is written when the peer gets something other than `entire-cluster`, or
+  nothing while `entire-cluster` gets something (`No Connections`: an admin Deny singled
+  it out);
 - a representative peer that an input pod matches exactly (both selectors `matchLabels`
   only, neither empty) is dropped: that pod's connections are in the connectivity list;
 - a workload with a line of its own also gets its connectivity lines with address
   ranges, as egress (`W => RANGE`) and ingress (`RANGE => W`) lines.
 
 Named ports stay names where they cannot be resolved: towards a potential peer (egress)
-there is no pod to resolve them on (`TCP http`); on ingress they resolve on the
-workload's own container ports.
+there is no pod to resolve them on (`TCP http`; an admin `namedPort`, which has no
+protocol, with an empty protocol name); on ingress they resolve on the workload's own
+container ports.
 
-This module reads the model with the matching helpers the pair-by-pair reading uses; it
-does not change how connections between existing workloads are computed.
+The walk is the pair-by-pair reading's (`PolicyIndex.potential`), so exposure and the
+connectivity list read the tiers alike. ClusterNetworkPolicy and Calico's kinds, which
+netpol-analyzer's exposure analysis does not read, are refused (`ExposureUnsupported`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netkit.errors import NetkitError
 from netkit.model import (
-    ContainerPort,
+    Entity,
     LabelSelector,
     NetworkPolicy,
     PolicyPeer,
-    PolicyRule,
+    Selector,
 )
 from netkit.portset import PROTOCOLS, ConnectionSet
 from netkit.reachability.analysis import Reachability
-from netkit.reachability.matching import Pod, named_port, pods_of, split_ports
+from netkit.reachability.layers import Layers, Policy, Rule
+from netkit.reachability.matching import Pod, pods_of
 from netkit.reachability.results import Direction, PeerKind
 from netkit.selectors import namespace_part, namespace_selector_of, pod_part, selector_key
 
@@ -62,7 +72,8 @@ ENTIRE_CLUSTER = "entire-cluster"
 
 
 class ExposureUnsupported(NetkitError, ValueError):
-    """The model holds policies exposure analysis does not read (cluster-wide tiers)."""
+    """The model holds policies exposure analysis does not read (ClusterNetworkPolicy,
+    Calico's kinds)."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,8 @@ class PotentialConnections:
         if not (self.numbers - other.numbers).is_empty:
             return False
         return all(
-            name in other.names or other.numbers.ranges(name[0]) == ((1, 65535),)
+            name in other.names
+            or (bool(name[0]) and other.numbers.ranges(name[0]) == ((1, 65535),))
             for name in self.names
         )
 
@@ -97,6 +109,10 @@ class PotentialConnections:
         if self.numbers.is_all or self.is_empty:
             return str(self.numbers)
         groups: list[str] = []
+        # A network-policy API namedPort has no protocol: its group has an empty name.
+        unnamed = sorted(name for proto, name in self.names if not proto)
+        if unnamed:
+            groups.append(f" {','.join(unnamed)}")
         for protocol in PROTOCOLS:
             ranges = self.numbers.ranges(protocol)
             parts = [f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in ranges]
@@ -193,34 +209,72 @@ def _entire_cluster_peer(peer: PolicyPeer) -> bool:
     )
 
 
-def _affects(policy: NetworkPolicy, direction: Direction) -> bool:
-    return policy.affects_ingress if direction is Direction.INGRESS else policy.affects_egress
+def _label_selector(selector: Selector | None) -> LabelSelector | None:
+    assert selector is None or isinstance(selector, LabelSelector)
+    return selector
 
 
-def _rules(policy: NetworkPolicy, direction: Direction) -> tuple[PolicyRule, ...]:
-    return policy.ingress if direction is Direction.INGRESS else policy.egress
+def _pods_peer(entity: Entity) -> bool:
+    """An AdminNetworkPolicy or BaselineAdminNetworkPolicy `namespaces` or `pods` peer
+    (not `networks` or `nodes`, which potential peers never match)."""
+    return entity.pods and entity.nets is None and entity.nodes is None
 
 
-def representative_peers(policies: Iterable[NetworkPolicy]) -> list[RepresentativePeer]:
+def _entire_cluster_entity(entity: Entity) -> bool:
+    namespaces = _label_selector(entity.namespace_selector)
+    pods = _label_selector(entity.pod_selector)
+    return (
+        _pods_peer(entity)
+        and (namespaces is None or namespaces.is_empty)
+        and (pods is None or pods.is_empty)
+    )
+
+
+def _takes_entire_cluster(rule: Rule) -> bool:
+    """The rule's peers take every pod of every namespace."""
+    return rule.any_peer or any(
+        _entire_cluster_peer(peer) if isinstance(peer, PolicyPeer) else _entire_cluster_entity(peer)
+        for peer in rule.peers
+    )
+
+
+def _rep_of(policy: Policy, peer: PolicyPeer | Entity) -> RepresentativePeer | None:
+    """The representative peer a rule peer stands for; None for an address peer."""
+    if isinstance(peer, PolicyPeer):
+        if peer.ip_block is not None:
+            return None
+        assert policy.network_policy is not None
+        np = policy.network_policy
+        return RepresentativePeer(
+            namespace_selector_of(np, peer),
+            peer.pod_selector,
+            np.namespace if peer.namespace_selector is None else "",
+        )
+    if not _pods_peer(peer):
+        return None
+    namespaces = _label_selector(peer.namespace_selector)
+    return RepresentativePeer(
+        namespaces if namespaces is not None else LabelSelector(),
+        _label_selector(peer.pod_selector),
+        "",
+    )
+
+
+def representative_peers(layers: Layers) -> list[RepresentativePeer]:
     """One representative peer per distinct pair of selectors among the rule peers, in
     the order of the policies (ingress rules before egress rules)."""
     found: dict[tuple[tuple[str, ...], tuple[str, ...]], RepresentativePeer] = {}
-    for policy in policies:
+    for policy in layers.policies:
         for direction in (Direction.INGRESS, Direction.EGRESS):
-            if not _affects(policy, direction):
+            if not policy.affects(direction):
                 continue
-            for rule in _rules(policy, direction):
-                if not rule.peers or any(_entire_cluster_peer(p) for p in rule.peers):
+            for rule in policy.rules(direction):
+                if _takes_entire_cluster(rule):
                     continue  # such a rule is the entire-cluster exposure
                 for peer in rule.peers:
-                    if peer.ip_block is not None:
-                        continue
-                    rep = RepresentativePeer(
-                        namespace_selector_of(policy, peer),
-                        peer.pod_selector,
-                        policy.namespace if peer.namespace_selector is None else "",
-                    )
-                    found.setdefault(rep.key, rep)
+                    rep = _rep_of(policy, peer)
+                    if rep is not None:
+                        found.setdefault(rep.key, rep)
     return list(found.values())
 
 
@@ -235,8 +289,8 @@ def _matched_exactly(rep: RepresentativePeer, pod: Pod) -> bool:
     return pods.matches(pod.labels) and namespaces.matches(pod.namespace_labels)
 
 
-def _full_match(rule_selector: LabelSelector, rep_selector: LabelSelector | None) -> bool:
-    if rule_selector.is_empty:
+def _full_match(rule_selector: LabelSelector | None, rep_selector: LabelSelector | None) -> bool:
+    if rule_selector is None or rule_selector.is_empty:
         return True
     return rep_selector is not None and selector_key(rule_selector) == selector_key(rep_selector)
 
@@ -252,60 +306,91 @@ def _peer_matches(policy: NetworkPolicy, peer: PolicyPeer, rep: RepresentativePe
     return peer.pod_selector is None or _full_match(peer.pod_selector, rep.pod_selector)
 
 
-def _conns(
-    rule: PolicyRule, direction: Direction, ports: Sequence[ContainerPort]
-) -> PotentialConnections:
-    """What a rule allows a potential peer: ingress names resolve on the workload's
-    ports (`ports`), egress names stay names."""
-    fixed, named = split_ports(rule)
-    if direction is Direction.EGRESS:
-        return PotentialConnections(fixed, frozenset(named))
-    for protocol, name in named:
-        resolved = named_port(ports, name)
-        if resolved is not None and resolved.protocol.upper() == protocol:
-            fixed |= ConnectionSet.ports(protocol, resolved.port)
-    return PotentialConnections(fixed)
+def _entity_matches(entity: Entity, rep: RepresentativePeer) -> bool:
+    return (
+        _pods_peer(entity)
+        and _full_match(_label_selector(entity.namespace_selector), rep.namespace_selector)
+        and _full_match(_label_selector(entity.pod_selector), rep.pod_selector)
+    )
+
+
+def _taker(layers: Layers, rep: RepresentativePeer | None) -> Callable[[Rule], bool]:
+    """Whether a rule takes `rep` (None: every pod of every namespace, `entire-cluster`):
+    a rule taking the entire cluster takes every representative peer; otherwise one of its
+    peers must require exactly what `rep` does (or nothing)."""
+
+    def takes(rule: Rule) -> bool:
+        if _takes_entire_cluster(rule):
+            return True
+        if rep is None:
+            return False
+        np = layers.policies[rule.policy].network_policy
+        for peer in rule.peers:
+            if isinstance(peer, PolicyPeer):
+                assert np is not None
+                if _peer_matches(np, peer, rep):
+                    return True
+            elif _entity_matches(peer, rep):
+                return True
+        return False
+
+    return takes
+
+
+_READ_KINDS = frozenset({"AdminNetworkPolicy", "BaselineAdminNetworkPolicy"})
+"""The tiered kinds netpol-analyzer's exposure analysis reads, and so netkit's."""
 
 
 def exposure(reach: Reachability) -> Exposure:
     """The exposure of every workload of `reach`'s model.
 
-    Raises `ExposureUnsupported` for a model with cluster-wide policy tiers
-    (AdminNetworkPolicy, Calico tiers, ...): this reading covers NetworkPolicies, and an
-    answer that left the tiers out would be wrong without saying so.
+    NetworkPolicies, AdminNetworkPolicies and BaselineAdminNetworkPolicies are read as
+    netpol-analyzer reads them: each potential peer is walked through the same tiers as a
+    pod (`netkit.reachability.layers`). Raises `ExposureUnsupported` for a model with
+    policies of the kinds netpol-analyzer's exposure analysis does not read
+    (ClusterNetworkPolicy, Calico's): an answer that left them out would be wrong without
+    saying so.
     """
     model = reach.model
-    tiered = model.tiered_policies
-    if tiered:
+    unread = [p for p in model.tiered_policies if p.kind not in _READ_KINDS]
+    if unread:
+        kinds = ", ".join(sorted({p.kind for p in unread}))
         raise ExposureUnsupported(
-            f"exposure analysis reads NetworkPolicies only, and the input holds "
-            f"{len(tiered)} cluster-wide or Calico tiered polic{'y' if len(tiered) == 1 else 'ies'}; "
-            "run it without --exposure, or on the NetworkPolicies alone"
+            f"exposure analysis reads NetworkPolicies, AdminNetworkPolicies and "
+            f"BaselineAdminNetworkPolicies (as netpol-analyzer does), and the input holds "
+            f"{len(unread)} polic{'y' if len(unread) == 1 else 'ies'} of another kind "
+            f"({kinds}); run it without --exposure, or without those policies"
         )
+    index = reach.policy_index
+    layers = index.layers
     pods = {w.ref: pods_of(model, w) for w in model.workloads}
     reps = [
         rep
-        for rep in representative_peers(model.network_policies)
+        for rep in representative_peers(layers)
         if not any(_matched_exactly(rep, pod) for group in pods.values() for pod in group)
     ]
+    takers = [_taker(layers, None), *(_taker(layers, rep) for rep in reps)]
     own: dict[Direction, list[ExposureLine]] = {Direction.EGRESS: [], Direction.INGRESS: []}
     unprotected: list[tuple[str, Direction]] = []
     exposed: set[str] = set()
     for workload in model.workloads:
         ref = workload.ref
         for direction in (Direction.EGRESS, Direction.INGRESS):
-            selecting = [
-                (pod, [p for p in model.network_policies if _selects(p, pod, direction)])
-                for pod in pods[ref]
-            ]
-            if not any(policies for _, policies in selecting):
+            if not any(index.selecting(direction, pod) for pod in pods[ref]):
                 unprotected.append((ref, direction))
                 own[direction].append(
                     ExposureLine(ref, direction, ENTIRE_CLUSTER, str(ConnectionSet.all()))
                 )
                 exposed.add(ref)
                 continue
-            lines = _protected_lines(ref, direction, selecting, reps)
+            found = [PotentialConnections() for _ in takers]
+            for pod in pods[ref]:
+                for i, takes in enumerate(takers):
+                    numbers, names = index.potential(direction, pod, takes)
+                    found[i] = found[i] | PotentialConnections(numbers, names)
+            lines = _protected_lines(
+                ref, direction, found[0], list(zip(reps, found[1:], strict=True))
+            )
             own[direction].extend(lines)
             if lines:
                 exposed.add(ref)
@@ -334,41 +419,22 @@ def exposure(reach: Reachability) -> Exposure:
     return Exposure(tuple(egress), tuple(ingress), tuple(unprotected), workloads)
 
 
-def _selects(policy: NetworkPolicy, pod: Pod, direction: Direction) -> bool:
-    return (
-        policy.namespace == pod.namespace
-        and _affects(policy, direction)
-        and policy.pod_selector.matches(pod.labels)
-    )
-
-
 def _protected_lines(
     ref: str,
     direction: Direction,
-    selecting: list[tuple[Pod, list[NetworkPolicy]]],
-    reps: list[RepresentativePeer],
+    entire: PotentialConnections,
+    per_rep: list[tuple[RepresentativePeer, PotentialConnections]],
 ) -> list[ExposureLine]:
-    entire = PotentialConnections()
-    per_rep = [PotentialConnections() for _ in reps]
-    for pod, policies in selecting:
-        if not policies:
-            # A pod of the workload that no policy selects is open in this direction.
-            entire = entire | PotentialConnections.all()
-            per_rep = [PotentialConnections.all() for _ in reps]
-            continue
-        for policy in policies:
-            for rule in _rules(policy, direction):
-                conns = _conns(rule, direction, pod.ports)
-                if not rule.peers or any(_entire_cluster_peer(p) for p in rule.peers):
-                    entire = entire | conns
-                for index, rep in enumerate(reps):
-                    if not rule.peers or any(_peer_matches(policy, p, rep) for p in rule.peers):
-                        per_rep[index] = per_rep[index] | conns
+    """A protected workload's lines: `entire-cluster` when it gets something, and each
+    representative peer whose connection differs from it (`No Connections` for a peer a
+    rule singles out of an exposure to the entire cluster)."""
     lines: list[ExposureLine] = []
     if not entire.is_empty:
         lines.append(ExposureLine(ref, direction, ENTIRE_CLUSTER, str(entire)))
-    for rep, conns in zip(reps, per_rep, strict=True):
-        if conns.is_empty or (not entire.is_empty and conns.within(entire)):
+    for rep, conns in per_rep:
+        if conns.is_empty and entire.is_empty:
+            continue
+        if conns.within(entire) and entire.within(conns):
             continue
         lines.append(ExposureLine(ref, direction, rep.name, str(conns)))
     return lines

@@ -6,11 +6,9 @@ byte for byte (upstream compares it after deleting line breaks, so order, spaces
 tabs all count). On a difference the actual output is written beside the test's
 temporary folder and the diff shown.
 
-Nine cases hold AdminNetworkPolicy or BaselineAdminNetworkPolicy objects. netkit's
-model reads NetworkPolicies only for now (the cluster-wide tiers come with the tiered
-reachability model); those nine are listed below and checked to be exactly the cases
-with such objects, so none is left out silently, and they join the judged cases when
-the model reads their kinds.
+Nine cases hold AdminNetworkPolicy or BaselineAdminNetworkPolicy objects: their potential
+peers are walked through the same tiers as pods, so they are judged like the rest; a test
+checks that they are there, so none drops out of the corpus silently.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ from netkit_cli.main import main
 from tests.conformance import cases
 
 ALL = cases("netpol-analyzer-exposure")
-TIERED = {
+ADMIN = {
     "anp_banp_blog_demo",
     "exposure_test_with_anp_1",
     "exposure_test_with_anp_12",
@@ -39,7 +37,7 @@ TIERED = {
     "exposure_test_with_anp_8",
     "exposure_test_with_anp_9",
 }
-JUDGED = [case for case in ALL if case.name not in TIERED]
+"""The cases with AdminNetworkPolicy or BaselineAdminNetworkPolicy objects."""
 
 
 def _holds_admin_policies(case: Path) -> bool:
@@ -50,10 +48,9 @@ def _holds_admin_policies(case: Path) -> bool:
     )
 
 
-def test_the_corpus_has_its_57_cases_and_exactly_the_nine_tiered_ones_wait_for_tiers():
+def test_the_corpus_has_its_57_cases_all_judged_the_nine_with_admin_policies_among_them():
     assert len(ALL) == 57
-    assert {case.name for case in ALL if _holds_admin_policies(case)} == TIERED
-    assert len(JUDGED) == 48
+    assert {case.name for case in ALL if _holds_admin_policies(case)} == ADMIN
 
 
 def _output(case: Path) -> str:
@@ -61,7 +58,7 @@ def _output(case: Path) -> str:
     return render(reach.connections(), "txt", exposure=exposure(reach)) + "\n"
 
 
-@pytest.mark.parametrize("case", JUDGED, ids=[case.name for case in JUDGED])
+@pytest.mark.parametrize("case", ALL, ids=[case.name for case in ALL])
 def test_exposure_matches_netpol_analyzer(case: Path, tmp_path: Path):
     expected = (case / "expected_exposure_output.txt").read_text()
     actual = _output(case)
@@ -76,6 +73,6 @@ def test_exposure_matches_netpol_analyzer(case: Path, tmp_path: Path):
 
 
 def test_the_command_prints_the_same_text(capsys):
-    case = next(c for c in JUDGED if c.name == "onlineboutique_workloads")
+    case = next(c for c in ALL if c.name == "onlineboutique_workloads")
     assert main(["connlist", "--exposure", str(case)]) == 0
     assert capsys.readouterr().out == (case / "expected_exposure_output.txt").read_text()

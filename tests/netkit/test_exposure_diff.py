@@ -74,8 +74,77 @@ def test_a_workload_left_without_policy_is_no_longer_protected(tmp_path):
     assert render_exposure_diff(changes, "txt").splitlines()[0] == "Exposure diff:"
 
 
-def test_a_model_with_policy_tiers_is_refused_in_one_line_rather_than_answered_without_them():
+CLUSTER_POLICY = """
+kind: ClusterNetworkPolicy
+apiVersion: policy.networking.k8s.io/v1alpha2
+metadata: {name: deny-web}
+spec:
+  tier: Admin
+  priority: 10
+  subject: {namespaces: {}}
+  ingress:
+  - action: Deny
+    from: [{namespaces: {matchLabels: {team: web}}}]
+"""
+
+
+def test_admin_policies_are_read_and_kinds_netpol_analyzer_does_not_read_are_refused(tmp_path):
     case = corpus("netpol-analyzer-exposure") / "cases" / "exposure_test_with_anp_1"
-    reach = analyze(load_manifests([case]))
-    with pytest.raises(ExposureUnsupported, match="1 cluster-wide or Calico tiered policy"):
+    assert exposure(analyze(load_manifests([case]))).ingress
+    (tmp_path / "a.yaml").write_text(PODS + "---" + CLUSTER_POLICY)
+    reach = analyze(load_manifests([tmp_path]))
+    with pytest.raises(
+        ExposureUnsupported, match=r"1 policy of another kind \(ClusterNetworkPolicy\)"
+    ):
         exposure(reach)
+
+
+ADMIN_NAMED_PORT = """
+kind: Pod
+apiVersion: v1
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec: {containers: [{name: c, ports: [{name: local-port, containerPort: 8080}]}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: named}
+spec:
+  priority: 5
+  subject: {namespaces: {}}
+  egress:
+  - action: Allow
+    to: [{namespaces: {}}]
+    ports: [{namedPort: local-port}]
+  ingress:
+  - action: Allow
+    from: [{namespaces: {}}]
+    ports: [{namedPort: local-port}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {namespaces: {}}
+  egress:
+  - action: Deny
+    to: [{namespaces: {}}]
+  ingress:
+  - action: Deny
+    from: [{namespaces: {}}]
+"""
+
+
+def test_an_admin_named_port_stays_a_name_without_protocol_on_egress_and_resolves_on_ingress(
+    tmp_path,
+):
+    (tmp_path / "a.yaml").write_text(ADMIN_NAMED_PORT)
+    found = exposure(analyze(load_manifests([tmp_path])))
+    assert [(line.peer, line.conns) for line in found.egress] == [
+        ("0.0.0.0-255.255.255.255[External]", "All Connections"),
+        ("entire-cluster", " local-port"),
+    ]
+    assert [(line.peer, line.conns) for line in found.ingress] == [
+        ("0.0.0.0-255.255.255.255[External]", "All Connections"),
+        ("entire-cluster", "TCP 8080"),
+    ]
+    assert not found.unprotected
