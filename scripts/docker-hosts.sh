@@ -208,6 +208,19 @@ swarm_up() {
 # in the container's config.v2.json) that are not running. The engine starts a container
 # on an overlay only after its node reached the manager, once, and an attachment asked too
 # early fails for good ("network ... not found"); `up --refresh` would then meet it stopped.
+# Start container ID on worker K. A worker the manager lists Ready may still not know an
+# overlay its container joins (measured under load: "network ... not found" for a few
+# seconds after Ready): retry while that is the reason, up to READY_TIMEOUT seconds.
+start_container() {
+  local k="$1" id="$2" _
+  for _ in $(seq 1 "$READY_TIMEOUT"); do
+    dk "$k" start "$id" >/dev/null 2>"$state/host$k/start.err" && return 0
+    grep -q "network .* not found" "$state/host$k/start.err" || return 1
+    sleep 1
+  done
+  return 1
+}
+
 containers_up() {
   local k="$1" id policy manual
   for id in $(dk "$k" ps -a --filter status=exited --filter status=created -q --no-trunc); do
@@ -217,8 +230,8 @@ containers_up() {
       always/* | unless-stopped/*:false) ;;
       *) continue ;;
     esac
-    if ! dk "$k" start "$id" >/dev/null 2>"$state/host$k/start.err"; then
-      echo "host$k: container ${id:0:12} does not start: $(tail -1 "$state/host$k/start.err")" >&2
+    if ! start_container "$k" "$id"; then
+      echo "host$k: container ${id:0:12} does not start: $(head -1 "$state/host$k/start.err")" >&2
       exit 1
     fi
     echo "host$k: started container ${id:0:12} (its engine's restart had failed)" >&2
