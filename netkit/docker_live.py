@@ -220,6 +220,30 @@ def load_engines(refs: Iterable[EngineRef], connect_to: Connect = connect) -> Ne
     )
 
 
+def container_processes(
+    refs: Iterable[EngineRef], connect_to: Connect = connect
+) -> list[tuple[str, int]]:
+    """`(host/container, process id)` of every running container of `refs`, for reaching
+    each container's own network namespace. Only engines of this machine (`unix://`,
+    `netkit-hosts://`): another machine's process ids mean nothing here."""
+    found: list[tuple[str, int]] = []
+    for ref in refs:
+        if not ref.url.startswith(("unix://", docker_hosts.LOCAL_SCHEME)):
+            raise NetkitError(
+                f"--docker {ref.url}: its containers run on another machine, whose network "
+                "namespaces cannot be entered from here; sample there, or give its engine "
+                "with unix:// or netkit-hosts://"
+            )
+        api = connect_to(ref)
+        host = ref.name or str(api.info().get("Name") or ref.url)
+        for item in api.containers():
+            pid = (item.get("State") or {}).get("Pid")
+            name = str(item.get("Name") or item.get("Id") or "").lstrip("/")
+            if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0:
+                found.append((f"{host}/{name}", pid))
+    return sorted(found)
+
+
 def _read(api: EngineApi, info: Mapping[str, Any], host: str, reading: _Reading) -> None:
     for item in api.networks():
         ident = str(item.get("Id") or item.get("Name"))

@@ -25,6 +25,7 @@ from typing import Any
 from netkit.errors import NetkitError
 from netkit.intent_check import Undeclared, check_intent
 from netkit.model import DeclaredConnection, Endpoint, NetworkModel, PolicyPort
+from netkit.observed.containers import compare_containers, is_between_containers
 from netkit.observed.mapping import Mapped, ModelIndex, Party, PartyKind, Seen, Use, map_flows
 from netkit.observed.read import FlowSet
 from netkit.sources.merge import merge
@@ -220,7 +221,12 @@ def compare(
     ]
     covering: dict[int, list[Seen]] = {i: [] for i in range(len(declared))}
     undeclared: list[tuple[Use, Seen]] = []
+    between_containers = [(u, s) for u, s in mapped.uses.items() if is_between_containers(u)]
+    containers = compare_containers(model, between_containers)
+    undeclared += containers.undeclared
     for use, seen in mapped.uses.items():
+        if is_between_containers(use):
+            continue  # judged against the Docker half above
         hit = False
         for number, (_index, conn, port) in enumerate(declared):
             if (
@@ -257,6 +263,16 @@ def compare(
                     via=tuple(sorted(total.via)),
                 )
             )
+    used += [
+        _item(use, seen, declared=True)
+        for use, seen in sorted(
+            containers.used, key=lambda pair: (pair[0].src.name, pair[0].dst.name, pair[0].port)
+        )
+    ]
+    unused += [
+        Item(src, dst, port, protocol, src_kind="container", dst_kind="container")
+        for src, dst, port, protocol in containers.unused
+    ]
     if allowed:
         unused += _allowed_unused(model, mapped)
     undeclared.sort(

@@ -1,9 +1,10 @@
 """Sampling the kernel's connection tracking in network namespaces over a window.
 
-Every `interval`, for each named network namespace (a node's or a Docker host's),
-`ip netns exec NS conntrack -L -o extended` is run and its text read as a saved table is
-(`netkit.observed.conntrack.parse_line`); a connection seen in several samples is one
-flow, first and last seen at the samples that showed it. A connection that opened and
+Every `interval`, `conntrack -L -o extended` is run in each network namespace named (a
+node's or a Docker host's, `ip netns exec NS`; or a container's own, `nsenter -t PID -n`)
+and its text read as a saved table is (`netkit.observed.conntrack.parse_line`); a
+connection seen in several samples or namespaces is one flow, first and last seen at the
+samples that showed it. A connection that opened and
 closed between two samples is missed (a shorter interval misses fewer), and, as in any
 conntrack table, attempts a policy dropped never appear. Ctrl-C stops the sampling
 cleanly: what was gathered so far is kept, and a note says the window was cut short.
@@ -30,7 +31,33 @@ Run = Callable[[Sequence[str]], str]
 
 def conntrack_command(namespace: str) -> list[str]:
     """The command that lists `namespace`'s connection tracking table."""
-    return ["ip", "netns", "exec", namespace, "conntrack", "-L", "-o", "extended"]
+    return ["ip", "netns", "exec", namespace, *_CONNTRACK]
+
+
+_CONNTRACK = ("conntrack", "-L", "-o", "extended")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One network namespace to sample: its name in notes, and the command that lists its
+    connection tracking table."""
+
+    label: str
+    command: tuple[str, ...]
+    origin: str
+    """Where a line came from, in an error naming it."""
+
+    @classmethod
+    def netns(cls, name: str) -> Target:
+        """A namespace of `ip netns list` (a node, a Docker host)."""
+        return cls(name, tuple(conntrack_command(name)), f"netns {name}")
+
+    @classmethod
+    def process(cls, label: str, pid: int) -> Target:
+        """The namespace process `pid` runs in: a container's own, where its engine
+        tracks its connections (a connection over an overlay shows in no host's table,
+        only in the containers' own)."""
+        return cls(label, ("nsenter", "-t", str(pid), "-n", *_CONNTRACK), label)
 
 
 def run(command: Sequence[str]) -> str:
@@ -61,7 +88,7 @@ class Progress:
 
 
 def sample(
-    namespaces: Sequence[str],
+    namespaces: Sequence[str | Target],
     window: float,
     interval: float = 2.0,
     *,
@@ -81,6 +108,7 @@ def sample(
             f"window {window!r} s and interval {interval!r} s: expected a window >= 0 and an interval > 0"
         )
     runner = runner or run
+    targets = [Target.netns(t) if isinstance(t, str) else t for t in namespaces]
     seen: dict[tuple[str, ...], Flow] = {}
     notes: list[str] = []
     started = clock()
@@ -88,8 +116,8 @@ def sample(
     try:
         while True:
             moment = now()
-            for namespace in namespaces:
-                _read(namespace, runner(conntrack_command(namespace)), moment, seen)
+            for target in targets:
+                _read(target.origin, runner(list(target.command)), moment, seen)
             rounds += 1
             elapsed = clock() - started
             if progress is not None:
@@ -103,22 +131,24 @@ def sample(
             "the window is what was sampled until then"
         )
     notes.append(
-        f"{rounds} sample(s) of {len(namespaces)} namespace(s) ({', '.join(namespaces)}), "
+        f"{rounds} sample(s) of {len(targets)} namespace(s) "
+        f"({', '.join(t.label for t in targets)}), "
         f"every {interval:g} s: connections that opened and closed between samples are missed"
     )
     return FlowSet(tuple(seen.values()), (), tuple(notes), (FlowFormat.CONNTRACK,))
 
 
-def _read(namespace: str, text: str, moment: datetime, seen: dict[tuple[str, ...], Flow]) -> None:
-    origin = f"conntrack of netns {namespace}"
+def _read(where: str, text: str, moment: datetime, seen: dict[tuple[str, ...], Flow]) -> None:
+    origin = f"conntrack of {where}"
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith(SUMMARY):
             continue
         flow = parse_line(line, origin, number, moment)
-        # One connection is one entry, whatever the sample: its tuple, source port too.
+        # One connection is one entry, whatever the sample or the namespace (a connection
+        # between two nodes' pods, or two containers, shows in both): its tuple, source
+        # port too.
         key = (
-            namespace,
             flow.protocol,
             flow.src.address,
             _sport(line),

@@ -31,7 +31,7 @@ from netkit.model import NetworkModel
 from netkit.observed import FlowFormat, FlowSet, learn, read_flows
 from netkit.observed.proposal import propose
 from netkit.observed.render import FORMATS, render
-from netkit.observed.sampler import Progress, sample
+from netkit.observed.sampler import Progress, Target, sample
 from netkit.sources import Source, merge
 from netkit.spec import stack_file
 from netkit_cli import arguments, messages, options
@@ -74,6 +74,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NAME",
         help="sample this network namespace's connection tracking (repeatable; needs root "
         "and conntrack): `ip netns exec NAME conntrack -L -o extended` every --interval",
+    )
+    parser.add_argument(
+        "--containers",
+        action="store_true",
+        help="sample the connection tracking of every running container of the --docker "
+        "engines, each in its own network namespace (nsenter -t PID -n): the only place "
+        "a connection over an overlay shows (engines of this machine only)",
     )
     parser.add_argument(
         "--window",
@@ -122,15 +129,27 @@ def _progress(step: Progress) -> None:
 
 
 def _flows(args: argparse.Namespace) -> FlowSet:
-    """The flows of --flows files and of --netns samples, as one set."""
-    if not args.flows and not args.netns:
+    """The flows of --flows files and of --netns and --containers samples, as one set."""
+    if not args.flows and not args.netns and not args.containers:
         raise NetkitError(
-            "nothing observed: give --flows FILE (a flow file) or --netns NAME (sample conntrack)"
+            "nothing observed: give --flows FILE (a flow file), --netns NAME or --containers "
+            "(sample conntrack)"
         )
+    if args.containers and not args.docker:
+        raise NetkitError("--containers samples the containers of --docker engines: name them")
     flow_format = FlowFormat(args.flows_format) if args.flows_format else None
     parts = [read_flows(args.flows, flow_format)] if args.flows else []
-    if args.netns:
-        parts.append(sample(args.netns, args.window, args.interval, progress=_progress))
+    targets: list[str | Target] = list(args.netns)
+    if args.containers:
+        from netkit.docker_live import container_processes
+
+        targets += [Target.process(label, pid) for label, pid in container_processes(args.docker)]
+        if not targets:
+            raise NetkitError(
+                "--containers: the --docker engines run no container; nothing to sample"
+            )
+    if targets:
+        parts.append(sample(targets, args.window, args.interval, progress=_progress))
     if len(parts) == 1:
         return parts[0]
     return FlowSet(
@@ -168,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
     proposal = propose(path, report)
     sources = [f"{p.name} ({f})" for p, f in zip(args.flows, flows.formats, strict=False)]
     sources += [f"netns {name} (conntrack)" for name in args.netns]
+    if args.containers:
+        sources.append("the --docker engines' containers (conntrack)")
     files = ", ".join(sources)
     title = f"netkit learn: stack {args.stack}, {len(flows.flows) + len(flows.denied):,} flows from {files}"
     write_output(render(report, args.format, title, proposal), None)

@@ -177,3 +177,31 @@ def test_two_engines_of_one_name_are_refused():
     refs = [parse_engine("a=unix:///one.sock"), parse_engine("a=unix:///two.sock")]
     with pytest.raises(NetkitError, match="two engines are named 'a'"):
         load_engines(refs, lambda ref: HOST2)
+
+
+def test_each_running_container_of_an_engine_of_this_machine_gives_its_process():
+    from netkit.docker_live import container_processes
+
+    engine = FakeEngine(
+        {"Name": "host1"},
+        [],
+        [
+            {"Id": "b1", "Name": "/web", "State": {"Pid": 4242}},
+            {"Id": "c1", "Name": "/gone", "State": {"Pid": 0}},  # stopped between list and read
+            {"Id": "d1", "Name": "/odd", "State": {"Pid": True}},
+        ],
+    )
+    refs = [parse_engine("netkit-hosts://host1")]
+
+    assert container_processes(refs, connect_to=lambda ref: engine) == [("host1/web", 4242)]
+
+
+@pytest.mark.parametrize("url", ["tcp://203.0.113.5:2376", "ssh://admin@203.0.113.5"])
+def test_containers_of_another_machine_are_refused_before_any_connection(url: str):
+    from netkit.docker_live import container_processes
+
+    def connect_to(ref: EngineRef) -> FakeEngine:
+        raise AssertionError("no engine is reached")
+
+    with pytest.raises(NetkitError, match=r"run on another machine, whose network namespaces"):
+        container_processes([parse_engine(url)], connect_to=connect_to)

@@ -111,3 +111,22 @@ def test_a_command_that_fails_is_one_line_naming_it():
     with pytest.raises(NetkitError) as caught:
         run(["false"])
     assert str(caught.value).startswith("'false' failed: exit status 1 (conntrack needs root")
+
+
+def test_a_container_is_sampled_in_its_own_namespace_and_a_connection_seen_twice_is_one_flow():
+    from netkit.observed.sampler import Target
+
+    # Both ends' namespaces hold the same connection (two containers on an overlay).
+    machine = Machine([API_TO_DB])
+    flows = machine.sample(
+        [Target.process("host1/api", 101), Target.process("host2/db", 202)], window=0, interval=1
+    )
+
+    assert machine.commands == [
+        ["nsenter", "-t", "101", "-n", "conntrack", "-L", "-o", "extended"],
+        ["nsenter", "-t", "202", "-n", "conntrack", "-L", "-o", "extended"],
+    ]
+    assert [(f.src.address, f.dst.address, f.port) for f in flows.flows] == [
+        ("10.244.0.21", "10.244.0.31", 5432)
+    ]
+    assert "of 2 namespace(s) (host1/api, host2/db)" in flows.notes[-1]

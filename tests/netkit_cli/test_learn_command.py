@@ -179,8 +179,15 @@ def test_netns_samples_connection_tracking_with_progress(capsys, project, monkey
 def test_nothing_observed_is_a_mistake(capsys, project):
     assert _learn(project) == 2
     assert capsys.readouterr().err == (
-        "netkit: error: nothing observed: give --flows FILE (a flow file) or --netns NAME "
-        "(sample conntrack)\n"
+        "netkit: error: nothing observed: give --flows FILE (a flow file), --netns NAME or "
+        "--containers (sample conntrack)\n"
+    )
+
+
+def test_containers_without_engines_is_a_mistake(capsys, project):
+    assert _learn(project, "--containers") == 2
+    assert capsys.readouterr().err == (
+        "netkit: error: --containers samples the containers of --docker engines: name them\n"
     )
 
 
