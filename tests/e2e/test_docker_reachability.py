@@ -29,8 +29,8 @@ from collections.abc import Iterator
 import pytest
 import yaml
 
-from netkit import docker_hosts
 from tests.e2e.harness import POLICY_PACK, REPO, Project, Stack
+from tests.e2e.hosts import dk, named_with_prefix
 
 pytestmark = pytest.mark.e2e
 
@@ -41,20 +41,8 @@ PREFIX = f"netkit-{NAME}-"
 ENGINES = [f"--docker=netkit-hosts://host{k}" for k in (1, 2, 3)]
 
 
-def dk(host: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    url = docker_hosts.engine_url(f"netkit-hosts://{host}")
-    done = subprocess.run(
-        ["docker", "-H", url, *args], capture_output=True, text=True, timeout=120, check=False
-    )
-    if check and done.returncode != 0:
-        raise AssertionError(f"docker -H {host} {' '.join(args)}: {done.stderr.strip()}")
-    return done
-
-
 def named(host: str, kind: str) -> list[str]:
-    args = ("ps", "-a") if kind == "container" else ("network", "ls")
-    out = dk(host, *args, "--format", "{{.Names}}" if kind == "container" else "{{.Name}}")
-    return sorted(n for n in out.stdout.split() if n.startswith(PREFIX))
+    return named_with_prefix(host, kind, PREFIX)
 
 
 def stack_file() -> str:
@@ -338,7 +326,9 @@ def test_the_pack_refuses_a_stack_network_overlapping_one_on_its_engines(deploye
         (project.root / f"Pulumi.{NAME}.yaml").write_text(original)
         dk("host2", "network", "rm", planted)
     assert preview.returncode != 0, preview.stdout
-    assert "[mandatory] [severity: high]  docker-network-disallow-existing-overlap" in preview.stdout
+    assert (
+        "[mandatory] [severity: high]  docker-network-disallow-existing-overlap" in preview.stdout
+    )
     assert (
         f"docker bridge '{PREFIX}late2' 10.226.8.0/25 on host 'host2' is inside existing "
         f"docker bridge '{planted}' 10.226.8.0/24 on host 'host2'"

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
-from netkit import docker_hosts
 from tests.e2e.harness import REPO, Project, Stack
+from tests.e2e.hosts import dk, named_with_prefix
 
 pytestmark = pytest.mark.e2e
 
@@ -39,20 +39,8 @@ A, A_DB, B, C = (f"host1/{PREFIX}a", f"host1/{PREFIX}a-db", f"host2/{PREFIX}b", 
 PLANTED = f"{PREFIX}planted"
 
 
-def dk(host: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    url = docker_hosts.engine_url(f"netkit-hosts://{host}")
-    done = subprocess.run(
-        ["docker", "-H", url, *args], capture_output=True, text=True, timeout=120, check=False
-    )
-    if check and done.returncode != 0:
-        raise AssertionError(f"docker -H {host} {' '.join(args)}: {done.stderr.strip()}")
-    return done
-
-
 def named(host: str, kind: str) -> list[str]:
-    args = ("ps", "-a") if kind == "container" else ("network", "ls")
-    out = dk(host, *args, "--format", "{{.Names}}" if kind == "container" else "{{.Name}}")
-    return sorted(n for n in out.stdout.split() if n.startswith(PREFIX))
+    return named_with_prefix(host, kind, PREFIX)
 
 
 def _clean() -> None:
