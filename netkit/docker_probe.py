@@ -22,13 +22,11 @@ model says, is probed all the same: the probe fails, and the line says why.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from netkit.bounded import run_within
 from netkit.docker_reach import DockerReachability, Topology, container_ref, host_of, host_ref
 from netkit.model import DockerContainer, NetworkModel
 from netkit.reachability import Peer
@@ -388,17 +386,4 @@ def run(
             code, output = execute(probe.runner, command(probe))
         return judge(probe, code, output)
 
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(one, probe) for probe in probes]
-        stop = time.monotonic() + deadline
-        outcomes: list[DockerOutcome] = []
-        for future in futures:
-            try:
-                outcomes.append(future.result(timeout=max(0.0, stop - time.monotonic())))
-            except FutureTimeout:
-                for pending in futures:
-                    pending.cancel()
-                raise TimeoutError(
-                    f"probes took longer than {deadline:.0f}s; {len(outcomes)} of {len(probes)} ran"
-                ) from None
-    return outcomes
+    return run_within(probes, one, deadline=deadline, parallel=parallel)

@@ -10,13 +10,11 @@ the two is wrong: the model, or the enforcement.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
+from netkit.bounded import run_within
 from netkit.enforcers import deviation_for, kube_router_deviations, unenforced_kinds
 from netkit.model import NetworkModel, Workload
 from netkit.reachability import Reachability, analyze
@@ -256,17 +254,4 @@ def run(
     def one(probe: Probe) -> Outcome:
         return Outcome(probe, execute(probe.src_pod, probe_command(probe), PROBE_TIMEOUT + 8) == 0)
 
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(one, probe) for probe in probes]
-        stop = time.monotonic() + deadline
-        outcomes: list[Outcome] = []
-        for future in futures:
-            try:
-                outcomes.append(future.result(timeout=max(0.0, stop - time.monotonic())))
-            except FutureTimeout:
-                for pending in futures:
-                    pending.cancel()
-                raise TimeoutError(
-                    f"probes took longer than {deadline:.0f}s; {len(outcomes)} of {len(probes)} ran"
-                ) from None
-    return outcomes
+    return run_within(probes, one, deadline=deadline, parallel=parallel)
