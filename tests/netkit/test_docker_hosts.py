@@ -98,13 +98,12 @@ def test_each_host_s_routes_are_that_host_s(fake_namespaces):
 # --------------------------------------------------------------------------- engines down
 
 
-@pytest.fixture
-def fake_engine(tmp_path):
-    """A Unix socket answering `GET /_ping` as the Docker engine does (200 OK)."""
+def _serve(path, answer):
+    """A Unix socket at `path` answering every request with `answer()` (bytes), as an
+    engine does; returns its closer."""
     import socket
     import threading
 
-    path = tmp_path / "engine.sock"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(path))
     server.listen()
@@ -117,11 +116,19 @@ def fake_engine(tmp_path):
                 return
             with conn:
                 conn.recv(1024)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+                conn.sendall(answer())
 
     threading.Thread(target=serve, daemon=True).start()
+    return server.close
+
+
+@pytest.fixture
+def fake_engine(tmp_path):
+    """A Unix socket answering `GET /_ping` as the Docker engine does (200 OK)."""
+    path = tmp_path / "engine.sock"
+    close = _serve(path, lambda: b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
     yield f"unix://{path}"
-    server.close()
+    close()
 
 
 def test_an_engine_answering_its_ping_is_no_problem(fake_engine):
@@ -152,29 +159,17 @@ def test_engines_that_do_not_answer_are_named_in_one_line_with_the_fix(
 def swarm_engine(tmp_path):
     """A Unix socket answering `GET /info` with a swarm state set by the test."""
     import json
-    import socket
-    import threading
 
     state = {"LocalNodeState": "active"}
+
+    def answer() -> bytes:
+        body = json.dumps({"Swarm": dict(state)}).encode()
+        return b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
     path = tmp_path / "swarm.sock"
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
-    server.listen()
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(1024)
-                body = json.dumps({"Swarm": dict(state)}).encode()
-                conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-
-    threading.Thread(target=serve, daemon=True).start()
+    close = _serve(path, answer)
     yield f"unix://{path}", state
-    server.close()
+    close()
 
 
 def test_an_active_swarm_member_is_ready_for_overlays(swarm_engine):
