@@ -1,0 +1,70 @@
+"""One way to run a command: its failure carries the command, exit status and output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+
+from devenv.errors import CommandFailed, EnvError
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    input: str | None = None,
+    timeout: float | None = None,
+) -> str:
+    """Run `argv`, return its standard output; stderr is kept for the error only."""
+    args = [str(a) for a in argv]
+    try:
+        done = subprocess.run(
+            args,
+            env=None if env is None else {**os.environ, **env},
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as err:
+        raise EnvError(f"`{args[0]}` is not installed or not on PATH") from err
+    except subprocess.TimeoutExpired as err:
+        raise CommandFailed(args, -1, f"no answer within {timeout} s") from err
+    if done.returncode != 0:
+        raise CommandFailed(args, done.returncode, (done.stdout or "") + (done.stderr or ""))
+    return done.stdout
+
+
+def succeeds(argv: Sequence[str], *, timeout: float | None = 30) -> bool:
+    """Whether `argv` exits 0 (its output discarded): for probes and existence checks."""
+    try:
+        run(argv, timeout=timeout)
+    except EnvError:
+        return False
+    return True
+
+
+def run_shown(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> None:
+    """Run `argv` with its output going straight to this process's stderr (long builds)."""
+    args = [str(a) for a in argv]
+    try:
+        done = subprocess.run(
+            args,
+            env=None if env is None else {**os.environ, **env},
+            cwd=cwd,
+            stdout=2,
+            check=False,
+        )
+    except FileNotFoundError as err:
+        raise EnvError(f"`{args[0]}` is not installed or not on PATH") from err
+    if done.returncode != 0:
+        raise CommandFailed(args, done.returncode, "(its output is above)")
