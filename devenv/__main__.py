@@ -8,8 +8,12 @@ import sys
 from devenv.errors import EnvError
 
 PARTS = {
-    # part: module whose `main(argv) -> int` runs it
+    # part: module whose `main(argv) -> int` runs it ("module:function" names another function)
     "in-netns": "devenv.cgroup_entry",
+    "toolchain": "devenv.builds:toolchain_main",
+    "cluster-toolchain": "devenv.builds:cluster_toolchain_main",
+    "yaml-host": "devenv.builds:yaml_host_main",
+    "netpol-analyzer": "devenv.builds:netpol_analyzer_main",
 }
 
 
@@ -18,9 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] not in PARTS:
         print(f"usage: python -m devenv {{{'|'.join(sorted(PARTS))}}} ARGS...", file=sys.stderr)
         return 2
-    module = importlib.import_module(PARTS[args[0]])
+    module_name, _, function = PARTS[args[0]].partition(":")
+    entry = getattr(importlib.import_module(module_name), function or "main")
     try:
-        status: int = module.main(args[1:])
+        status: int = entry(args[1:])
     except EnvError as err:
         print(f"{args[0]}: {err}", file=sys.stderr)
         return 1
