@@ -27,7 +27,7 @@ def test_a_missing_program_is_one_line_not_a_traceback() -> None:
 
 
 def test_a_timeout_is_a_failure_that_says_so() -> None:
-    with pytest.raises(CommandFailed, match="no answer within 0.2 s"):
+    with pytest.raises(CommandFailed, match=r"no answer within 0\.2 s"):
         run(["sleep", "5"], timeout=0.2)
 
 
