@@ -297,11 +297,12 @@ class BuildTimes:
 
 
 def time_left(seconds: Sequence[float], jobs: int) -> float:
-    """What is left of builds expected to take `seconds`, `jobs` at once: at least the
-    longest one, at least their sum shared among the jobs."""
-    if not seconds:
-        return 0.0
-    return max(max(seconds), sum(seconds) / jobs)
+    """What is left of builds expected to take `seconds`, `jobs` at once, in order: each
+    starts when the first of the jobs is free (one at a time, their sum)."""
+    busy = [0.0] * jobs
+    for each in seconds:
+        busy[busy.index(min(busy))] += each
+    return max(busy)
 
 
 def about(seconds: float) -> str:
