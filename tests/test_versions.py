@@ -8,6 +8,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from devenv.gobuild import read_env_file
+
 ROOT = Path(__file__).parents[1]
 PYPROJECT = "pyproject.toml"
 VERSIONS_ENV = "toolchain/versions.env"
@@ -24,13 +26,8 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def _versions_env() -> dict[str, str]:
-    values: dict[str, str] = {}
-    for line in (ROOT / VERSIONS_ENV).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            values[key] = value
-    return values
+    # The one reader of versions.env, the one the builds use (devenv/gobuild.py).
+    return read_env_file(ROOT / VERSIONS_ENV)
 
 
 def _sdk_pins() -> dict[str, str]:
