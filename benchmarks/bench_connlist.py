@@ -65,13 +65,16 @@ def _load_generator() -> ModuleType:
 
 
 # ---- tools ---------------------------------------------------------------------------------
-def pinned_analyzer_version() -> str:
-    """The version scripts/netpol-analyzer.sh pins (its NETPOL_ANALYZER_VERSION default)."""
-    text = BUILD_SCRIPT.read_text(encoding="utf-8")
-    match = re.search(r'NETPOL_ANALYZER_VERSION:-(v[^}"]+)\}', text)
-    if match is None:
-        raise SystemExit(f"bench: error: no pinned version found in {BUILD_SCRIPT}")
-    return match.group(1)
+def built_analyzer() -> Path:
+    """Where scripts/netpol-analyzer.sh builds netpolicy (its --print-bin builds nothing; it
+    honours NETPOL_ANALYZER_VERSION and XDG_CACHE_HOME)."""
+    done = subprocess.run(
+        [str(BUILD_SCRIPT), "--print-bin"], capture_output=True, text=True, check=False
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"bench: error: {BUILD_SCRIPT} --print-bin failed: {done.stderr.strip()}")
+    return Path(lines[-1])
 
 
 def find_analyzer(explicit: str | None) -> Path:
@@ -80,9 +83,7 @@ def find_analyzer(explicit: str | None) -> Path:
     elif os.environ.get("NETPOLICY"):
         candidate = Path(os.environ["NETPOLICY"])
     else:
-        version = os.environ.get("NETPOL_ANALYZER_VERSION") or pinned_analyzer_version()
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        candidate = cache / "netkit" / "tools" / f"netpol-analyzer-{version}" / "bin" / "netpolicy"
+        candidate = built_analyzer()
     if not (candidate.is_file() and os.access(candidate, os.X_OK)):
         raise SystemExit(
             f"bench: error: netpol-analyzer is not built (no executable at {str(candidate)!r}).\n"
