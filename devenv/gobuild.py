@@ -32,7 +32,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -392,6 +391,9 @@ def build_all(todo: Sequence[Binary], progress: Progress) -> None:
         for binary in todo:
             one(binary)
         return
+    # Imported here: every `make` runs these scripts' --print-bin, which should stay quick.
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
     with ThreadPoolExecutor(progress.jobs) as pool:
         futures = [pool.submit(one, binary) for binary in todo]
         finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
