@@ -11,6 +11,7 @@ PARTS = {
     # part: module whose `main(argv) -> int` runs it
     "in-netns": "devenv.cgroup_entry",
     "postgres": "devenv.postgres",
+    "recover": "devenv.recover",
 }
 
 
