@@ -14,6 +14,8 @@ PARTS = {
     "cluster-toolchain": "devenv.builds:cluster_toolchain_main",
     "yaml-host": "devenv.builds:yaml_host_main",
     "netpol-analyzer": "devenv.builds:netpol_analyzer_main",
+    "postgres": "devenv.postgres",
+    "recover": "devenv.recover",
 }
 
 

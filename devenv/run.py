@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from devenv.errors import CommandFailed, EnvError
 
@@ -68,3 +69,37 @@ def run_shown(
         raise EnvError(f"`{args[0]}` is not installed or not on PATH") from err
     if done.returncode != 0:
         raise CommandFailed(args, done.returncode, "(its output is above)")
+
+
+def run_logged(
+    argv: Sequence[str],
+    log: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> str:
+    """Run `argv` with its output (stdout and stderr, interleaved) written to `log`; return it.
+
+    For a command whose whole output is worth keeping (initdb, a refresh), whether or not
+    it succeeds: the failure carries the output too.
+    """
+    args = [str(a) for a in argv]
+    try:
+        with log.open("w") as out:
+            done = subprocess.run(
+                args,
+                env=None if env is None else {**os.environ, **env},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
+    except FileNotFoundError as err:
+        raise EnvError(f"`{args[0]}` is not installed or not on PATH") from err
+    except subprocess.TimeoutExpired as err:
+        raise CommandFailed(args, -1, f"no answer within {timeout} s; see {log}") from err
+    output = log.read_text(errors="replace")
+    if done.returncode != 0:
+        raise CommandFailed(args, done.returncode, output)
+    return output
