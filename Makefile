@@ -32,7 +32,7 @@ ifneq ($(LOCAL_CLUSTER),)
 export KUBECONFIG := $(shell scripts/cluster.sh kubeconfig)
 endif
 
-.PHONY: help install bytecode system toolchain yaml-host cluster-toolchain cluster cluster-stop kubeconfig docker hosts hosts-down stack up preview refresh destroy recover test lint typecheck imports unit differential e2e bench reference
+.PHONY: help install bytecode system toolchain yaml-host cluster-toolchain cluster cluster-stop kubeconfig docker hosts hosts-down stack up preview refresh destroy recover test lint shellcheck typecheck imports unit differential e2e bench reference
 
 help:
 	@echo "make up       deploy the $(STACK) stack (real Docker engine; Kubernetes objects on the local cluster for dev)"
@@ -136,6 +136,10 @@ lint: install
 typecheck: install
 	$(PY) -m mypy
 
+# The entry scripts stay thin and sound (the environment's logic is devenv/, typed Python).
+shellcheck: system
+	shellcheck scripts/*.sh scripts/devenv
+
 # The layers stay apart: netkit_cli > components | policies > netkit (pyproject.toml).
 imports: install
 	$(VENV)/bin/lint-imports --no-cache
@@ -156,7 +160,7 @@ differential: install
 e2e: install system bytecode toolchain yaml-host cluster-toolchain docker
 	$(PY) -m pytest -m e2e tests/e2e
 
-test: lint typecheck imports unit differential e2e
+test: lint typecheck imports shellcheck unit differential e2e
 
 bench: install bytecode toolchain docker
 	scripts/netpol-analyzer.sh >/dev/null

@@ -16,6 +16,7 @@ PARTS = {
     "netpol-analyzer": "devenv.builds:netpol_analyzer_main",
     "postgres": "devenv.postgres",
     "recover": "devenv.recover",
+    "system-packages": "devenv.system_packages",
 }
 
 

@@ -12,13 +12,22 @@ ROOT = Path(__file__).parents[1]
 
 def test_the_contract_names_the_layers_top_to_bottom():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    (contract,) = config["tool"]["importlinter"]["contracts"]
-    assert contract["type"] == "layers"
-    assert contract["layers"] == [
+    layers, forbidden = config["tool"]["importlinter"]["contracts"]
+    assert layers["type"] == "layers"
+    assert layers["layers"] == [
         "netkit_cli",
         "netkit_components | netkit_policies",
         "netkit",
     ]
+    # The local environment (devenv/) is not the product: nothing shipped imports it.
+    assert forbidden["type"] == "forbidden"
+    assert forbidden["forbidden_modules"] == ["devenv"]
+    assert set(forbidden["source_modules"]) == {
+        "netkit",
+        "netkit_cli",
+        "netkit_components",
+        "netkit_policies",
+    }
 
 
 def test_no_module_imports_a_layer_above_its_own():
@@ -27,4 +36,4 @@ def test_no_module_imports_a_layer_above_its_own():
         [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 1 kept, 0 broken." in result.stdout
+    assert "Contracts: 2 kept, 0 broken." in result.stdout

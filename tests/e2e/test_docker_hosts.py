@@ -65,6 +65,21 @@ def dk_exec(host: str, container: str, *command: str) -> subprocess.CompletedPro
     )
 
 
+def resolved(host: str, container: str, name: str) -> subprocess.CompletedProcess[str]:
+    """`nslookup NAME` in a container, again while its engine's DNS does not answer yet.
+
+    A container that has just joined an overlay learns its peers' names through the swarm's
+    gossip; on a loaded machine the engine's resolver can time out for a few seconds first
+    ("no servers could be reached"). A wrong answer is returned at once, never retried.
+    """
+    deadline = time.monotonic() + 30
+    while True:
+        looked_up = dk_exec(host, container, "nslookup", name)
+        if "no servers could be reached" not in looked_up.stdout or time.monotonic() > deadline:
+            return looked_up
+        time.sleep(1)
+
+
 def named(host: str, kind: str) -> list[str]:
     """Names of this test's containers or networks on a host's engine."""
     if kind == "container":
@@ -197,7 +212,7 @@ def test_a_container_on_host1_resolves_and_reaches_one_on_host3_by_name_over_the
     assert c_address.startswith(OVERLAY_NET)
 
     for name in ("c", c):
-        looked_up = dk_exec("host1", a, "nslookup", name)
+        looked_up = resolved("host1", a, name)
         answers = looked_up.stdout.split("Name:", 1)[-1]
         # DNS round robin: the container's own address, no virtual IP in front of it.
         assert re.findall(r"^Address:\s*(\S+)", answers, re.M) == [c_address], looked_up.stdout
