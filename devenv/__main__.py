@@ -10,6 +10,7 @@ from devenv.errors import EnvError
 PARTS = {
     # part: module whose `main(argv) -> int` runs it
     "in-netns": "devenv.cgroup_entry",
+    "cluster": "devenv.cluster",
 }
 
 
