@@ -29,6 +29,7 @@ from pathlib import Path
 from devenv import netns
 from devenv.cluster_api import AdminClient, http_ok
 from devenv.cluster_commands import (
+    Proc,
     RemoveNetwork,
     RemoveNode,
     RemovePods,
@@ -146,27 +147,24 @@ class Cluster:
         for client in (*NODE_NAMES, *CLIENTS):
             write_once(self.layout.kubeconfig(client), Kubeconfig(client, client, pki).render())
 
-    def launch(self, name: str, argv: list[str]) -> None:
+    def launch(self, proc: Proc) -> None:
         # `python -m devenv in-netns` finds this package wherever the process starts.
-        self.proc(name).launch(argv, env={"PYTHONPATH": str(REPO)})
+        self.proc(proc.name).launch(proc.argv, env={"PYTHONPATH": str(REPO)})
 
     def start_control_plane(self, s: Settings) -> None:
         self.layout.etcd.mkdir(parents=True, exist_ok=True)
         self.layout.etcd.chmod(0o700)
-        store = etcd(s)
-        self.launch(store.name, store.argv)
+        self.launch(etcd(s))
         self.wait("etcd", 30, lambda: http_ok("127.0.0.1", ETCD_PORT, "/readyz") is not None)
-        apiserver = kube_apiserver(s)
-        self.launch(apiserver.name, apiserver.argv)
+        self.launch(kube_apiserver(s))
         self.wait("kube-apiserver", 120, self.api.ready)
         for proc in (kube_controller_manager(s), kube_scheduler(s)):
-            self.launch(proc.name, proc.argv)
+            self.launch(proc)
 
     def start_node(self, s: Settings, node: Node) -> None:
         node_dir = self.layout.node_dir(node.name)
         write_node_configs(node_dir, node.pods, node.address, self.layout.pki / "ca.crt")
-        runtime = containerd(s, node)
-        self.launch(runtime.name, runtime.argv)
+        self.launch(containerd(s, node))
         version = ctr(self.layout, node.name, "version")
         self.wait(f"{node.name}'s containerd", 30, lambda: succeeds(version, timeout=5))
         images = run(ctr(self.layout, node.name, "images", "ls", "-q")).split()
@@ -175,13 +173,12 @@ class Cluster:
                 archive = str(self.layout.images / f"{image}.tar")
                 run(ctr(self.layout, node.name, "images", "import", archive))
         for proc in (kubelet(s, node), kube_proxy(s, node)):
-            self.launch(proc.name, proc.argv)
+            self.launch(proc)
 
     def start_enforcer(self, s: Settings, node: Node) -> None:
         """kube-router exits unless its node is registered already, so it starts once
         the nodes are Ready."""
-        proc = kube_router(s, node)
-        self.launch(proc.name, proc.argv)
+        self.launch(kube_router(s, node))
         healthy = kube_router_healthy(node)
         self.wait(f"{node.name}'s kube-router", 60, lambda: succeeds(healthy, timeout=5))
 
