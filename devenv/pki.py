@@ -14,7 +14,8 @@ from devenv.log import Log
 from devenv.run import run
 
 DAYS = "3650"
-CURVE = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+NEW_KEY = ["-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+CA_SUBJECT = "/CN=netkit-local-ca"
 
 
 @dataclass(frozen=True)
@@ -83,64 +84,33 @@ class Pki:
         """Make the CA, each of `certs` and the service-account key pair, where missing."""
         self.dir.mkdir(parents=True, exist_ok=True)
         self.dir.chmod(0o700)
-        if not has(self.dir / "ca.crt"):
+        ca_key, ca_crt = self.dir / "ca.key", self.dir / "ca.crt"
+        if not has(ca_crt):
             log.say("making the cluster's CA and certificates")
-            openssl(
-                "req",
-                "-x509",
-                "-new",
-                *CURVE,
-                "-nodes",
-                "-keyout",
-                self.dir / "ca.key",
-                "-days",
-                DAYS,
-                "-subj",
-                "/CN=netkit-local-ca",
-                "-out",
-                self.dir / "ca.crt",
-            )
+            new_key: list[str | Path] = [*NEW_KEY, "-nodes", "-keyout", ca_key]
+            openssl("req", "-x509", *new_key, "-days", DAYS, "-subj", CA_SUBJECT, "-out", ca_crt)
         for cert in certs:
             self.sign(cert)
-        if not has(self.dir / "sa.key"):
-            sa_key, sa_pub = self.dir / "sa.key", self.dir / "sa.pub"
+        sa_key, sa_pub = self.dir / "sa.key", self.dir / "sa.pub"
+        if not has(sa_key):
             openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", sa_key)
             openssl("ec", "-in", sa_key, "-pubout", "-out", sa_pub)
 
     def sign(self, cert: Cert) -> None:
-        d = self.dir
-        if has(d / f"{cert.name}.crt"):
+        key, crt = self.dir / f"{cert.name}.key", self.dir / f"{cert.name}.crt"
+        if has(crt):
             return
-        ext, csr = d / f"{cert.name}.ext", d / f"{cert.name}.csr"
+        ext, csr = self.dir / f"{cert.name}.ext", self.dir / f"{cert.name}.csr"
         ext.write_text(cert.extensions())
-        openssl(
-            "req",
-            "-new",
-            *CURVE,
-            "-nodes",
-            "-keyout",
-            d / f"{cert.name}.key",
-            "-subj",
-            cert.subject,
-            "-out",
-            csr,
-        )
-        openssl(
-            "x509",
-            "-req",
-            "-in",
-            csr,
+        new_key: list[str | Path] = [*NEW_KEY, "-nodes", "-keyout", key]
+        openssl("req", *new_key, "-subj", cert.subject, "-out", csr)
+        ca: list[str | Path] = [
             "-CA",
-            d / "ca.crt",
+            self.dir / "ca.crt",
             "-CAkey",
-            d / "ca.key",
+            self.dir / "ca.key",
             "-CAcreateserial",
-            "-days",
-            DAYS,
-            "-extfile",
-            ext,
-            "-out",
-            d / f"{cert.name}.crt",
-        )
+        ]
+        openssl("x509", "-req", "-in", csr, *ca, "-days", DAYS, "-extfile", ext, "-out", crt)
         csr.unlink(missing_ok=True)
         ext.unlink(missing_ok=True)
