@@ -17,6 +17,7 @@ PARTS = {
     "postgres": "devenv.postgres",
     "recover": "devenv.recover",
     "system-packages": "devenv.system_packages",
+    "cluster": "devenv.cluster",
 }
 
 

@@ -84,6 +84,9 @@ def spawn_detached(argv: list[str], log_file: Path, env: Mapping[str, str] | Non
             os.dup2(nothing, 0)
             os.dup2(log, 1)
             os.dup2(log, 2)
+            # Nothing else of the caller's: a lock held around the start (`flock FILE
+            # scripts/cluster.sh start`) would otherwise be held as long as the process runs.
+            os.closerange(3, os.sysconf("SC_OPEN_MAX"))
             os.execve(argv[0], argv, environ)
         finally:
             os._exit(127)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -58,3 +59,20 @@ def test_a_stale_pid_file_is_not_alive(tmp_path: Path) -> None:
 def test_wait_until_names_what_did_not_come_up(tmp_path: Path) -> None:
     with pytest.raises(EnvError, match=r"etcd did not come up within 0.2 s; see the log"):
         wait_until("etcd", 0.2, lambda: False, hint="see the log")
+
+
+def test_the_process_keeps_no_descriptor_of_the_caller(tmp_path: Path) -> None:
+    """A lock taken around a start (`flock FILE scripts/cluster.sh start` passes its lock
+    on as an inheritable descriptor) must not be held by the processes started."""
+    held = os.open(tmp_path / "lock", os.O_CREAT | os.O_RDWR)
+    os.set_inheritable(held, True)
+    try:
+        proc = Supervised("sleeper", tmp_path, tmp_path)
+        proc.launch(["sleep", "30"])
+        pid = proc.pid()
+        assert pid is not None
+        wait_until("the exec", 5, lambda: Path(f"/proc/{pid}/exe").resolve().name == "sleep")
+        assert sorted(int(fd.name) for fd in Path(f"/proc/{pid}/fd").iterdir()) == [0, 1, 2]
+        proc.stop()
+    finally:
+        os.close(held)

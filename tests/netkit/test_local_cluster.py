@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from netkit.errors import NetkitError
-from netkit.local_cluster import api_service_address, main, node_pod_cidrs, shell_assignments
+from netkit.local_cluster import api_service_address, node_pod_cidrs
 from netkit.spec import StackSpec, parse_stack_config
 
 ROOT = Path(__file__).parents[2]
@@ -44,24 +44,3 @@ def test_a_pod_range_too_small_for_the_nodes_names_the_key_and_the_fix():
         "kubernetes.podCidr: '10.50.0.0/23' is too small for the local cluster's 2 nodes "
         "(one /24 each); use an IPv4 /21 or larger"
     )
-
-
-def test_the_script_reads_assignments_for_the_dev_stack(capsys):
-    assert main(["--stack", "dev", "--project-dir", str(ROOT)]) == 0
-    assert capsys.readouterr().out.splitlines() == [
-        "SERVICE_CIDR=10.96.0.0/12",
-        "POD_CIDR=10.244.0.0/16",
-        "API_SERVICE_IP=10.96.0.1",
-        "NODE_POD_CIDRS='10.244.1.0/24 10.244.2.0/24'",
-    ]
-    assert shell_assignments(_spec(), 1).endswith("NODE_POD_CIDRS='10.244.1.0/24'")
-
-
-def test_a_stack_mistake_is_one_line_and_exit_2(tmp_path, capsys):
-    (tmp_path / "Pulumi.x.yaml").write_text(
-        "config:\n  netkit:kubernetes:\n    serviceCidr: 10.96.0.0/33\n"
-    )
-    assert main(["--stack", "x", "--project-dir", str(tmp_path)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0
-    assert err.startswith("Pulumi.x.yaml: netkit:kubernetes.serviceCidr:")
