@@ -95,7 +95,8 @@ def spawn_detached(argv: list[str], log_file: Path, env: Mapping[str, str] | Non
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie of ours counts as gone)."""
+    """Whether `pid` runs. A zombie counts as gone: ours is reaped here, and one whose
+    parent is gone waits for the machine's init, which can take seconds to reap it."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -105,8 +106,18 @@ def pid_alive(pid: int) -> bool:
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
-        return True
+        return not is_zombie(pid)
     return done == 0
+
+
+def is_zombie(pid: int) -> bool:
+    """Whether `pid` has exited and only waits to be reaped (state Z in /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # The command name, in parentheses, may hold spaces: the state follows its last ")".
+    return stat[stat.rfind(")") + 2 : stat.rfind(")") + 3] == "Z"
 
 
 def signal_group(pid: int, sig: signal.Signals) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from devenv.errors import EnvError
-from devenv.process import Supervised, pid_alive, wait_until
+from devenv.process import Supervised, is_zombie, pid_alive, wait_until
 
 
 def test_launch_records_the_pid_logs_the_output_and_does_not_start_twice(tmp_path: Path) -> None:
@@ -76,3 +76,22 @@ def test_the_process_keeps_no_descriptor_of_the_caller(tmp_path: Path) -> None:
         proc.stop()
     finally:
         os.close(held)
+
+
+def test_an_exited_process_not_yet_reaped_by_its_parent_counts_as_gone(tmp_path: Path) -> None:
+    # A shell that starts a child and then stops itself without waiting for it: the child
+    # exits and stays a zombie of that shell (not of this process) until the shell is killed.
+    import signal as signals
+    import subprocess
+
+    marker = tmp_path / "child.pid"
+    parent = subprocess.Popen(["sh", "-c", f"sleep 0.1 & echo $! > {marker}; kill -STOP $$"])
+    try:
+        wait_until("the child", 5, marker.exists)
+        time.sleep(0.05)
+        child = int(marker.read_text())
+        wait_until("the child to exit", 5, lambda: is_zombie(child))
+        assert not pid_alive(child)
+    finally:
+        parent.send_signal(signals.SIGKILL)
+        parent.wait()
