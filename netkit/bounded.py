@@ -13,14 +13,21 @@ R = TypeVar("R")
 
 
 def run_within(
-    items: Sequence[T], one: Callable[[T], R], *, deadline: float, parallel: int
+    items: Sequence[T],
+    one: Callable[[T], R],
+    *,
+    deadline: float,
+    parallel: int,
+    started: float | None = None,
+    unit: str = "",
 ) -> list[R]:
     """`one(item)` for each of `items`, `parallel` at a time; the results in the order of
-    `items`. Beyond `deadline` seconds in all, the jobs not started are cancelled and
-    TimeoutError says how many ran."""
+    `items`. Beyond `deadline` seconds in all (counted from `started`, a `time.monotonic()`
+    reading, when a deadline spans several runs; else from now), the jobs not started are
+    cancelled and TimeoutError says how many `unit` ran."""
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = [pool.submit(one, item) for item in items]
-        stop = time.monotonic() + deadline
+        stop = (time.monotonic() if started is None else started) + deadline
         results: list[R] = []
         for future in futures:
             try:
@@ -28,7 +35,8 @@ def run_within(
             except FutureTimeout:
                 for pending in futures:
                     pending.cancel()
+                counted = f"{len(results)} of {len(items)}" + (f" {unit}" if unit else "")
                 raise TimeoutError(
-                    f"probes took longer than {deadline:.0f}s; {len(results)} of {len(items)} ran"
+                    f"probes took longer than {deadline:.0f}s; {counted} ran"
                 ) from None
     return results

@@ -303,15 +303,18 @@ def with_refusal_note(model: NetworkModel, refused: list[str], server: str) -> N
     return replace(model, notes=(*model.notes, note))
 
 
-def pod_exec(kubeconfig: str | None = None, context: str | None = None) -> Callable[..., int]:
+def pod_exec(
+    kubeconfig: str | None = None, context: str | None = None
+) -> Callable[..., tuple[int, str]]:
     """A function running a command in a pod's container through the API server (as
-    `kubectl exec`), returning its exit code (-1 when the exec itself failed)."""
+    `kubectl exec`) within a timeout, returning its exit code (-1 when the exec itself
+    failed or did not end in time) and what it wrote to stdout by then."""
     from kubernetes import client as k8s
     from kubernetes.stream import stream
 
     core = k8s.CoreV1Api(api_client(kubeconfig, context))
 
-    def execute(pod: Any, command: list[str], timeout: float) -> int:
+    def execute(pod: Any, command: list[str], timeout: float) -> tuple[int, str]:
         response = stream(
             core.connect_get_namespaced_pod_exec,
             pod.name,
@@ -327,8 +330,9 @@ def pod_exec(kubeconfig: str | None = None, context: str | None = None) -> Calla
         try:
             response.run_forever(timeout=timeout)
             code = response.returncode
+            output = str(response.read_stdout())
         finally:
             response.close()
-        return -1 if code is None else int(code)
+        return (-1 if code is None else int(code)), output
 
     return execute

@@ -6,12 +6,22 @@ destination's containers declare, and asks netkit's model whether the policies a
 it. `run` then tries each connection from inside a pod of the source, to a pod of the
 destination, and records what the cluster's enforcer did. A disagreement means one of
 the two is wrong: the model, or the enforcement.
+
+The probes of one source pod run in one exec (`batch_script`: a POSIX sh script that
+starts every client in the background, each printing `INDEX STATUS`, then waits), a few
+pods at a time. Every probe that did not connect is then tried once more, the same way
+and waiting longer (`RETRY_TIMEOUT`): a connection the cluster allows can be slow on a
+loaded machine, while a retry cannot make one it blocks succeed. A probe without an
+answer on either try counts as not connected, with its `failure` said.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from netkit.bounded import run_within
@@ -20,7 +30,18 @@ from netkit.model import NetworkModel, Workload
 from netkit.reachability import Reachability, analyze
 
 PROBE_TIMEOUT = 1
-"""Seconds a probe waits for a connection (the client's -w)."""
+"""Seconds a probe waits for a connection (the client's -w) on its first try."""
+
+RETRY_TIMEOUT = 2
+"""Seconds a probe that did not connect waits on its second try: on a loaded machine a
+connection the cluster allows can take longer than `PROBE_TIMEOUT`. A longer wait cannot
+make a connection the cluster denies succeed."""
+
+EXEC_SLACK = 8
+"""Seconds a pod's exec may take beyond its clients' wait (the API server, the runtime)."""
+
+NOT_RUN = frozenset({126, 127})
+"""The shell's exit status for a client it could not run (not executable, not found)."""
 
 TEMPLATE_LABELS = frozenset(
     {"pod-template-hash", "controller-revision-hash", "pod-template-generation"}
@@ -59,6 +80,10 @@ class Outcome:
     cause: str = ""
     """What explains a disagreement when netkit knows (`label`): an enforcer's known
     deviation, or a policy of a kind the enforcer does not apply."""
+    failure: str = ""
+    """Why the probe gave no answer in its source pod (its exec failed or ended before
+    the client did, or the client could not run), after its retry too. Such a probe
+    counts as not connected, as a failed exec always has; `netkit probe` says how many."""
 
     @property
     def agrees(self) -> bool:
@@ -129,7 +154,7 @@ def label(
                 cause = (
                     f"decided by {', '.join(hit)}, of a kind the cluster's enforcer does not apply"
                 )
-        labelled.append(Outcome(probe, outcome.connected, cause))
+        labelled.append(replace(outcome, cause=cause))
     return labelled
 
 
@@ -234,24 +259,120 @@ def plan(
     return probes
 
 
-Exec = Callable[[LivePod, list[str], float], int]
-"""Run a command in a pod's container; its exit code."""
+Exec = Callable[[LivePod, list[str], float], tuple[int, str]]
+"""Run a command in a pod's container within a timeout (seconds): its exit code (-1 when
+the exec itself failed or did not end in time) and what it wrote to stdout."""
 
 
-def probe_command(probe: Probe) -> list[str]:
-    """The client command run in the source pod: exit 0 when the connection is made."""
+def probe_command(probe: Probe, wait: int = PROBE_TIMEOUT) -> list[str]:
+    """The client command run in the source pod: exit 0 when the connection is made
+    within `wait` seconds."""
     if probe.protocol == "UDP":
-        return ["netkit-probe", "udp", probe.dst_pod.ip, str(probe.port), str(PROBE_TIMEOUT)]
-    return ["nc", "-w", str(PROBE_TIMEOUT), probe.dst_pod.ip, str(probe.port)]
+        return ["netkit-probe", "udp", probe.dst_pod.ip, str(probe.port), str(wait)]
+    return ["nc", "-w", str(wait), probe.dst_pod.ip, str(probe.port)]
+
+
+def batch_script(probes: Sequence[Probe], wait: int = PROBE_TIMEOUT) -> str:
+    """The POSIX sh script a source pod runs for `probes` (all from that pod): every
+    client at once in the background, each printing one line `INDEX STATUS` when it ends
+    (its position in `probes`, its exit status), then `wait` for all of them."""
+    lines = [
+        f"( {shlex.join(probe_command(probe, wait))} </dev/null >/dev/null 2>&1; "
+        f'echo "{index} $?" ) &'
+        for index, probe in enumerate(probes)
+    ]
+    return "\n".join([*lines, "wait", ""])
+
+
+_ANSWER = re.compile(r"([0-9]{1,6}) ([0-9]{1,3})")
+
+
+def parse_answers(output: str, count: int) -> list[int | None]:
+    """The exit status of each of the `count` clients of a batch, in their order, from
+    the lines `INDEX STATUS` of its output; None for a client without exactly one such
+    line (its exec failed or ended first). Other lines are ignored."""
+    found: dict[int, int | None] = {}
+    for line in output.splitlines():
+        match = _ANSWER.fullmatch(line.strip())
+        if match is None:
+            continue
+        index, status = int(match[1]), int(match[2])
+        if index < count and status <= 255:
+            found[index] = None if index in found else status
+    return [found.get(index) for index in range(count)]
+
+
+def _judged(probe: Probe, status: int | None, code: int) -> Outcome:
+    pod = f"{probe.src_pod.namespace}/{probe.src_pod.name}"
+    if status is None:
+        return Outcome(probe, False, failure=f"{pod}: no answer (its exec exited {code})")
+    if status in NOT_RUN:
+        client = probe_command(probe)[0]
+        return Outcome(probe, False, failure=f"{pod}: {client} could not run (exit {status})")
+    return Outcome(probe, status == 0)
+
+
+def _by_source(probes: Sequence[Probe], indices: Iterable[int]) -> list[list[int]]:
+    """`indices` of `probes` grouped by source pod, in the order of their first probe."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index in indices:
+        pod = probes[index].src_pod
+        groups.setdefault((pod.namespace, pod.name), []).append(index)
+    return list(groups.values())
 
 
 def run(
     probes: Sequence[Probe], execute: Exec, *, deadline: float = 600, parallel: int = 8
 ) -> list[Outcome]:
-    """Each probe from inside its source pod, `parallel` at a time, within `deadline`
-    seconds in all (TimeoutError beyond); outcomes in the order of `probes`."""
+    """Each probe from inside its source pod: one exec per source pod runs all of its
+    probes at once (`batch_script`), `parallel` pods at a time. Every probe that did not
+    connect is then tried once more, the same way, waiting `RETRY_TIMEOUT` seconds. All
+    within `deadline` seconds (TimeoutError beyond); outcomes in the order of `probes`."""
+    started = time.monotonic()
+    outcomes: dict[int, Outcome] = {}
 
-    def one(probe: Probe) -> Outcome:
-        return Outcome(probe, execute(probe.src_pod, probe_command(probe), PROBE_TIMEOUT + 8) == 0)
+    def batch(wait: int) -> Callable[[list[int]], list[Outcome]]:
+        def one(indices: list[int]) -> list[Outcome]:
+            chosen = [probes[index] for index in indices]
+            timeout = wait + EXEC_SLACK + len(chosen) / 4
+            command = ["sh", "-c", batch_script(chosen, wait)]
+            code, output = execute(chosen[0].src_pod, command, timeout)
+            statuses = parse_answers(output, len(chosen))
+            return [_judged(p, s, code) for p, s in zip(chosen, statuses, strict=True)]
 
-    return run_within(probes, one, deadline=deadline, parallel=parallel)
+        return one
+
+    for wait, unit in (
+        (PROBE_TIMEOUT, "source pods' probes"),
+        (RETRY_TIMEOUT, "source pods' retries"),
+    ):
+        pending = [index for index in range(len(probes)) if not _settled(outcomes.get(index))]
+        groups = _by_source(probes, pending)
+        found = run_within(
+            groups, batch(wait), deadline=deadline, parallel=parallel, started=started, unit=unit
+        )
+        for indices, tried in zip(groups, found, strict=True):
+            for index, outcome in zip(indices, tried, strict=True):
+                earlier = outcomes.get(index)
+                # A retry that gave no answer leaves the first try's answer, if it had one.
+                if earlier is None or not outcome.failure or earlier.failure:
+                    outcomes[index] = outcome
+    return [outcomes[index] for index in range(len(probes))]
+
+
+def failure_note(outcomes: Sequence[Outcome]) -> str | None:
+    """What `netkit probe` says of the probes that gave no answer in their pod, if any."""
+    failures = list(dict.fromkeys(o.failure for o in outcomes if o.failure))
+    if not failures:
+        return None
+    count = sum(1 for o in outcomes if o.failure)
+    shown = "; ".join(failures[:3]) + ("; ..." if len(failures) > 3 else "")
+    return (
+        f"{count} of {len(outcomes)} probes gave no answer in their source pod, on either "
+        f"try, and count as not connected: {shown}"
+    )
+
+
+def _settled(outcome: Outcome | None) -> bool:
+    """A probe that connected is not tried again; one that did not (or gave no answer) is."""
+    return outcome is not None and outcome.connected

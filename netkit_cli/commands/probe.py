@@ -11,9 +11,11 @@ the engines' own model): every container pair on every port the destination decl
 resolves and a sample it must not, and each container to its host, from inside the
 containers (`netkit.docker_probe`). Kubernetes (`--kubeconfig`/`--context`, the default
 when nothing else is named): every workload pair on every declared port and protocol,
-from inside a pod of the source (`netkit.probe`). A cluster holding AdminNetworkPolicies,
-ClusterNetworkPolicies or Calico policies is said to, first: no enforcer of those kinds
-runs on the local cluster.
+from inside a pod of the source (`netkit.probe`: one exec per source pod runs all of its
+probes at once; a probe that did not connect is tried once more, and one that gave no
+answer on either try counts as not connected, with a note on stderr). A cluster holding
+AdminNetworkPolicies, ClusterNetworkPolicies or Calico policies is said to, first: no
+enforcer of those kinds runs on the local cluster.
 
 Prints one line per disagreement (with its cause when netkit knows it: the enforcer's
 known deviation, or a policy of a kind the enforcer does not apply) and a final `N/M
@@ -233,6 +235,9 @@ def _probe_cluster(args: argparse.Namespace) -> tuple[list[str], int, int]:
             + (f" in namespaces {', '.join(args.namespace)}" if args.namespace else "")
         )
     outcomes = probe.run(probes, pod_exec(args.kubeconfig, args.context), deadline=args.deadline)
+    failed = probe.failure_note(outcomes)
+    if failed is not None:
+        print(f"netkit: note: {failed}", file=sys.stderr)
     outcomes = probe.label(outcomes, model, reach, enforcer)
     lines = [outcome.line() for outcome in outcomes if not outcome.agrees]
     return lines, sum(outcome.agrees for outcome in outcomes), len(outcomes)

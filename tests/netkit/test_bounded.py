@@ -46,3 +46,16 @@ def test_beyond_the_deadline_it_says_how_many_ran():
     with pytest.raises(TimeoutError, match=r"^probes took longer than 0s; 1 of 3 ran$"):
         run_within([0, 1, 2], job, deadline=0.2, parallel=1)
     release.set()
+
+
+def test_a_deadline_counts_from_when_it_started_and_names_what_ran():
+    release = threading.Event()
+
+    def job(n: int) -> int:
+        release.wait(1)
+        return n
+
+    # Started 5 s ago with a deadline of 1 s: nothing more may run.
+    with pytest.raises(TimeoutError, match=r"^probes took longer than 1s; 0 of 2 pods ran$"):
+        run_within([0, 1], job, deadline=1, parallel=1, started=time.monotonic() - 5, unit="pods")
+    release.set()
