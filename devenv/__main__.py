@@ -10,6 +10,8 @@ from devenv.errors import EnvError
 PARTS = {
     # part: module whose `main(argv) -> int` runs it
     "in-netns": "devenv.cgroup_entry",
+    "docker-engine": "devenv.docker_engine",
+    "docker-image": "devenv.docker_image",
 }
 
 
