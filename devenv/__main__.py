@@ -12,6 +12,7 @@ PARTS = {
     "in-netns": "devenv.cgroup_entry",
     "docker-engine": "devenv.docker_engine",
     "docker-image": "devenv.docker_image",
+    "docker-hosts": "devenv.docker_hosts",
 }
 
 
