@@ -13,6 +13,7 @@ PARTS = {
     "docker-engine": "devenv.docker_engine",
     "docker-image": "devenv.docker_image",
     "docker-hosts": "devenv.docker_hosts",
+    "stack-hosts": "devenv.stack_hosts",
 }
 
 
