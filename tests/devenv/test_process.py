@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -58,3 +59,19 @@ def test_a_stale_pid_file_is_not_alive(tmp_path: Path) -> None:
 def test_wait_until_names_what_did_not_come_up(tmp_path: Path) -> None:
     with pytest.raises(EnvError, match=r"etcd did not come up within 0.2 s; see the log"):
         wait_until("etcd", 0.2, lambda: False, hint="see the log")
+
+
+def test_a_descriptor_of_the_caller_is_not_passed_on(tmp_path: Path) -> None:
+    # `flock LOCK command` leaves the lock's descriptor open in the command: a daemon
+    # that kept it would hold the lock for as long as it runs.
+    held = os.open(tmp_path / "lock", os.O_RDONLY | os.O_CREAT)
+    os.set_inheritable(held, True)
+    proc = Supervised("daemon", tmp_path, tmp_path)
+    listing = tmp_path / "fds"
+    try:
+        proc.launch(["sh", "-c", f"ls /proc/$$/fd > {listing}.tmp; mv {listing}.tmp {listing}; exec sleep 30"])  # fmt: skip
+        wait_until("the listing", 5, listing.exists)
+        assert str(held) not in listing.read_text().split()
+    finally:
+        proc.stop()
+        os.close(held)
