@@ -1,35 +1,36 @@
 """`python -m devenv in-netns [--hostname NAME] CMD...`: mount the cgroup trees again, then
 exec CMD.
 
-With `--hostname NAME`, the host name is set first: the caller gives the command a UTS
-namespace of its own (`unshare --uts python -m devenv in-netns --hostname NAME ...`;
-Python 3.11 has no `os.unshare`). Run without one, it would rename the machine, so it
-refuses.
+With `--hostname NAME`, it first enters a UTS namespace of its own (as `unshare --uts`
+would; Python 3.11 has no `os.unshare`, so libc's `unshare(2)` through ctypes) and takes
+NAME as host name there, so the machine's name is never touched.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import socket
 import sys
-from pathlib import Path
 
 from devenv.cgroup import remount_and_exec
 from devenv.errors import EnvError
 
 USAGE = "usage: python -m devenv in-netns [--hostname NAME] CMD [ARGS...]"
+CLONE_NEWUTS = 0x04000000
 
 
-def own_uts_namespace() -> bool:
-    """Whether this process's UTS namespace is not the machine's (pid 1's)."""
-    return Path("/proc/self/ns/uts").readlink() != Path("/proc/1/ns/uts").readlink()
+def unshare_uts() -> None:
+    """Move this process into a new UTS namespace (`unshare(CLONE_NEWUTS)`)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWUTS) != 0:
+        error = ctypes.get_errno()
+        raise EnvError(f"unshare(CLONE_NEWUTS) failed: {os.strerror(error)} (needs root)")
 
 
 def set_hostname(name: str) -> None:
-    if not own_uts_namespace():
-        raise EnvError(
-            f"--hostname {name}: not in a UTS namespace of its own, so it would rename the "
-            "machine; run it under `unshare --uts`"
-        )
+    """Take `name` as host name, in a UTS namespace of this process's own."""
+    unshare_uts()
     socket.sethostname(name)
 
 

@@ -121,7 +121,7 @@ class Host:
         apart. Every step execs the next: the process started is dockerd itself, whose pid
         is the one its pid file records."""
         entry = [python, "-m", "devenv", "in-netns", "--hostname", self.namespace]
-        return netns.in_ns(self.namespace, ["unshare", "--uts", *entry, *self.dockerd_argv()])
+        return netns.in_ns(self.namespace, [*entry, *self.dockerd_argv()])
 
     def docker(self, *args: str) -> str:
         """`docker -H <this engine> ARGS`: its output."""

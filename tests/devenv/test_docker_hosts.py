@@ -54,9 +54,9 @@ def test_dockerd_runs_in_the_namespace_with_cgroups_and_a_host_name_of_its_own(
 ) -> None:
     host = Host(1, tmp_path)
     argv = host.launch_argv("/py")
-    assert argv[:7] == ["ip", "netns", "exec", "netkit-host1", "unshare", "--uts", "/py"]
-    assert argv[7:12] == ["-m", "devenv", "in-netns", "--hostname", "netkit-host1"]
-    assert argv[12:] == host.dockerd_argv()
+    assert argv[:5] == ["ip", "netns", "exec", "netkit-host1", "/py"]
+    assert argv[5:10] == ["-m", "devenv", "in-netns", "--hostname", "netkit-host1"]
+    assert argv[10:] == host.dockerd_argv()
 
 
 def test_an_address_is_found_exactly_not_as_the_prefix_of_another() -> None:
@@ -166,18 +166,14 @@ def test_the_status_line_of_a_running_host(tmp_path: Path) -> None:
     )
 
 
-def test_a_host_name_is_set_only_in_a_uts_namespace_of_its_own(
+def test_a_host_name_is_set_in_a_uts_namespace_of_its_own_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    named: list[str] = []
-    monkeypatch.setattr(cgroup_entry.socket, "sethostname", named.append)
-    monkeypatch.setattr(cgroup_entry, "own_uts_namespace", lambda: False)
-    with pytest.raises(EnvError, match="unshare --uts"):
-        cgroup_entry.set_hostname("netkit-host1")
-    assert named == []
-    monkeypatch.setattr(cgroup_entry, "own_uts_namespace", lambda: True)
+    calls: list[str] = []
+    monkeypatch.setattr(cgroup_entry, "unshare_uts", lambda: calls.append("unshare"))
+    monkeypatch.setattr(cgroup_entry.socket, "sethostname", calls.append)
     cgroup_entry.set_hostname("netkit-host1")
-    assert named == ["netkit-host1"]
+    assert calls == ["unshare", "netkit-host1"]
 
 
 @pytest.mark.parametrize("argv", [[], ["--hostname"], ["--hostname", "h"]])
