@@ -42,8 +42,10 @@ LAN_NS = NAMESPACE_PREFIX + "lan"
 LAN_BRIDGE = "lan"
 LAN_PREFIX = "10.199.0"
 
-START_SECONDS = 30.0
-"""Seconds a new engine gets to answer on its socket."""
+START_SECONDS = 90.0
+"""Seconds a new engine gets to answer on its socket. A worker's engine listens only after
+its swarm agent tried the manager for 20 s; with the manager stalled, on a loaded machine,
+measured over 30 s."""
 
 SETTLE_SECONDS = 60.0
 """An engine still shutting down (30 s or more on a loaded machine), or stalled, gets this
