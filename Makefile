@@ -84,19 +84,22 @@ cluster-stop:
 kubeconfig:
 	@scripts/cluster.sh kubeconfig
 
-docker:
+docker: install
 	scripts/docker-engine.sh
 	scripts/docker-image.sh
 
 # A stack whose hosts are `netkit-hosts://hostN` (Pulumi.lab.yaml) needs the engines of
-# scripts/docker-hosts.sh: as many as its highest host number, at least the default 3.
-LOCAL_HOSTS := $(shell grep -o 'netkit-hosts://host[0-9]*' Pulumi.$(STACK).yaml 2>/dev/null | grep -o '[0-9]*$$' | sort -n | tail -1)
+# scripts/docker-hosts.sh: as many as its highest host number, at least the default 3;
+# empty when it names none. Read from the stack spec when a recipe uses it (`=`: after
+# `install` made the virtualenv).
+LOCAL_HOSTS = $(shell scripts/devenv stack-hosts $(STACK))
 
-hosts:
-	@if [ -n "$(LOCAL_HOSTS)" ]; then scripts/docker-hosts.sh start $$(( $(LOCAL_HOSTS) > 3 ? $(LOCAL_HOSTS) : 3 )); fi
+hosts: install
+	@hosts="$(LOCAL_HOSTS)"; if [ -n "$$hosts" ]; then scripts/docker-hosts.sh start "$$hosts"; fi
 
-hosts-down:
-	scripts/docker-hosts.sh stop $$(( $(or $(LOCAL_HOSTS),3) > 3 ? $(or $(LOCAL_HOSTS),3) : 3 ))
+# With no local hosts in the stack: the script's default count (3).
+hosts-down: install
+	scripts/docker-hosts.sh stop $(LOCAL_HOSTS)
 
 # The stack on the local backend; the encryption salt in Pulumi.<stack>.yaml matches
 # the documented dev passphrase above.

@@ -18,6 +18,10 @@ PARTS = {
     "recover": "devenv.recover",
     "system-packages": "devenv.system_packages",
     "cluster": "devenv.cluster",
+    "docker-engine": "devenv.docker_engine",
+    "docker-image": "devenv.docker_image",
+    "docker-hosts": "devenv.docker_hosts",
+    "stack-hosts": "devenv.stack_hosts",
 }
 
 

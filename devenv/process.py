@@ -68,6 +68,9 @@ class Supervised:
         self.pid_file.unlink(missing_ok=True)
 
 
+MAX_FD = os.sysconf("SC_OPEN_MAX")
+
+
 def spawn_detached(argv: list[str], log_file: Path, env: Mapping[str, str] | None) -> int:
     """Start `argv` in a new session, output appended to `log_file`, stdin empty.
 
@@ -84,9 +87,9 @@ def spawn_detached(argv: list[str], log_file: Path, env: Mapping[str, str] | Non
             os.dup2(nothing, 0)
             os.dup2(log, 1)
             os.dup2(log, 2)
-            # Nothing else of the caller's: a lock held around the start (`flock FILE
-            # scripts/cluster.sh start`) would otherwise be held as long as the process runs.
-            os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+            # Nothing else is passed on: a descriptor the caller inherited (the lock file
+            # of `flock LOCK command`) would stay held for as long as the daemon runs.
+            os.closerange(3, MAX_FD)
             os.execve(argv[0], argv, environ)
         finally:
             os._exit(127)

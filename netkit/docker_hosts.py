@@ -32,8 +32,10 @@ LOCAL_SCHEME = "netkit-hosts://"
 URL_SCHEMES = ("unix://", "tcp://", "ssh://", "npipe://", LOCAL_SCHEME)
 """What a `docker.hosts[].url` may start with (the Docker CLI's `-H` forms, and ours)."""
 
-_LOCAL_NAME = re.compile(r"host([1-9]|1[0-9]|20)")
+MAX_LOCAL_HOSTS = 20
 """`scripts/docker-hosts.sh` starts at most 20 hosts, host1 to host20."""
+
+_LOCAL_NAME = re.compile(r"host([1-9][0-9]*)")
 
 NAMESPACE_PREFIX = "netkit-"
 """The local host `host1` runs in the network namespace `netkit-host1`."""
@@ -64,9 +66,11 @@ def check_url(url: str) -> str:
 def local_host_name(url: str) -> str:
     """`netkit-hosts://host2` -> `host2`; raises `InvalidValue` for another name."""
     name = url[len(LOCAL_SCHEME) :].strip("/")
-    if not _LOCAL_NAME.fullmatch(name):
+    number = _LOCAL_NAME.fullmatch(name)
+    if not number or int(number[1]) > MAX_LOCAL_HOSTS:
         raise InvalidValue(
-            f"url {url!r}: the local hosts are named host1 to host20 (e.g. '{LOCAL_SCHEME}host1')"
+            f"url {url!r}: the local hosts are named host1 to host{MAX_LOCAL_HOSTS} "
+            f"(e.g. '{LOCAL_SCHEME}host1')"
         )
     return name
 

@@ -8,6 +8,7 @@ import ipaddress
 import pulumi
 import pulumi_docker as docker
 
+from netkit.docker_reach.topology import INTERNAL_BRIDGE_PREFIX
 from netkit.resources import ICC_OPTION
 from netkit.spec import BridgeSpec, SubnetSpec
 from netkit_components.docker.labels import network_labels
@@ -18,11 +19,6 @@ BridgeNetworkArgs = BridgeSpec
 # Bridge driver options, as `docker network create -o` names them.
 MTU_OPTION = "com.docker.network.driver.mtu"
 BRIDGE_NAME_OPTION = "com.docker.network.bridge.name"
-INTERNAL_BRIDGE_PREFIX = "nkint-"
-"""Linux name prefix of internal bridges. Docker's `internal` only stops forwarding off
-the host: the bridge keeps an address on the host, so containers reach every service of
-the host (moby/libnetwork#1151). `scripts/docker-engine.sh` drops new connections from
-`nkint+` interfaces to the host."""
 
 
 def internal_bridge_name(name: str) -> str:

@@ -24,9 +24,12 @@ DEFAULT_BRIDGE = "bridge"
 """The daemon's default bridge (docker0): no embedded DNS, legacy links only."""
 
 INTERNAL_BRIDGE_PREFIX = "nkint-"
-"""Linux names of netkit's internal bridges; netkit's engines drop new connections from
-them to the host (`INPUT -i nkint+ -m conntrack --ctstate NEW -j DROP`), which Docker's
-`internal` alone does not (moby/libnetwork#1151)."""
+"""Linux name prefix of netkit's internal bridges (`BridgeNetwork` names them). Docker's
+`internal` only stops forwarding off the host: the bridge keeps an address on the host,
+so containers reach every service of the host (moby/libnetwork#1151). netkit's engines
+(`scripts/docker-engine.sh`, `scripts/docker-hosts.sh`) drop new connections from them to
+the host (`INPUT -i nkint+ -m conntrack --ctstate NEW -j DROP`, written by
+`devenv.docker_engine.internal_drop_rule`)."""
 
 NO_TRAFFIC_DRIVERS = frozenset({"host", "null", "none"})
 """Drivers that give a container no network of its own to share with others."""
