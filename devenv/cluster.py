@@ -50,7 +50,7 @@ from devenv.cluster_commands import (
     stop_plan,
 )
 from devenv.cluster_config import Kubeconfig, write_node_configs, write_once
-from devenv.cluster_images import make_images
+from devenv.cluster_images import archive_digest, make_images
 from devenv.cluster_layout import (
     API_IP,
     API_PORT,
@@ -169,9 +169,13 @@ class Cluster:
         self.wait(f"{node.name}'s containerd", 30, lambda: succeeds(version, timeout=5))
         images = run(ctr(self.layout, node.name, "images", "ls", "-q")).split()
         for image in IMAGES:
-            if image_ref(image) not in images:
-                archive = str(self.layout.images / f"{image}.tar")
-                run(ctr(self.layout, node.name, "images", "import", archive))
+            archive = self.layout.images / f"{image}.tar"
+            built_from = archive_digest(archive)
+            imported = node_dir / f"imported-{image}"
+            known = imported.read_text().strip() if imported.exists() else None
+            if image_ref(image) not in images or known != built_from:
+                run(ctr(self.layout, node.name, "images", "import", str(archive)))
+                imported.write_text(f"{built_from}\n")
         for proc in (kubelet(s, node), kube_proxy(s, node)):
             self.launch(proc)
 
