@@ -6,8 +6,32 @@ import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from devenv.errors import CommandFailed, EnvError
+
+
+def invoke(
+    args: list[str],
+    *,
+    env: Mapping[str, str] | None,
+    timeout: float | None = None,
+    **how: Any,
+) -> subprocess.CompletedProcess[Any]:
+    """`subprocess.run` of `args`, the environment added to this one's; a missing program
+    and a timeout become the errors the user sees."""
+    try:
+        return subprocess.run(
+            args,
+            env=None if env is None else {**os.environ, **env},
+            timeout=timeout,
+            check=False,
+            **how,
+        )
+    except FileNotFoundError as err:
+        raise EnvError(f"`{args[0]}` is not installed or not on PATH") from err
+    except subprocess.TimeoutExpired as err:
+        raise CommandFailed(args, -1, f"no answer within {timeout} s") from err
 
 
 def run(
@@ -20,24 +44,12 @@ def run(
 ) -> str:
     """Run `argv`, return its standard output; stderr is kept for the error only."""
     args = [str(a) for a in argv]
-    try:
-        done = subprocess.run(
-            args,
-            env=None if env is None else {**os.environ, **env},
-            cwd=cwd,
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except FileNotFoundError as err:
-        raise EnvError(f"`{args[0]}` is not installed or not on PATH") from err
-    except subprocess.TimeoutExpired as err:
-        raise CommandFailed(args, -1, f"no answer within {timeout} s") from err
+    done = invoke(
+        args, env=env, timeout=timeout, cwd=cwd, input=input, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise CommandFailed(args, done.returncode, (done.stdout or "") + (done.stderr or ""))
-    return done.stdout
+    return str(done.stdout)
 
 
 def succeeds(argv: Sequence[str], *, timeout: float | None = 30) -> bool:
@@ -57,16 +69,7 @@ def run_shown(
 ) -> None:
     """Run `argv` with its output going straight to this process's stderr (long builds)."""
     args = [str(a) for a in argv]
-    try:
-        done = subprocess.run(
-            args,
-            env=None if env is None else {**os.environ, **env},
-            cwd=cwd,
-            stdout=2,
-            check=False,
-        )
-    except FileNotFoundError as err:
-        raise EnvError(f"`{args[0]}` is not installed or not on PATH") from err
+    done = invoke(args, env=env, cwd=cwd, stdout=2)
     if done.returncode != 0:
         raise CommandFailed(args, done.returncode, "(its output is above)")
 
@@ -84,21 +87,18 @@ def run_logged(
     it succeeds: the failure carries the output too.
     """
     args = [str(a) for a in argv]
-    try:
-        with log.open("w") as out:
-            done = subprocess.run(
+    with log.open("w") as out:
+        try:
+            done = invoke(
                 args,
-                env=None if env is None else {**os.environ, **env},
+                env=env,
+                timeout=timeout,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
             )
-    except FileNotFoundError as err:
-        raise EnvError(f"`{args[0]}` is not installed or not on PATH") from err
-    except subprocess.TimeoutExpired as err:
-        raise CommandFailed(args, -1, f"no answer within {timeout} s; see {log}") from err
+        except CommandFailed as failed:
+            raise CommandFailed(args, failed.status, f"{failed.output}; see {log}") from failed
     output = log.read_text(errors="replace")
     if done.returncode != 0:
         raise CommandFailed(args, done.returncode, output)
