@@ -18,6 +18,7 @@ PARTS = {
     "recover": "devenv.recover",
     "system-packages": "devenv.system_packages",
     "cluster": "devenv.cluster",
+    "link-kubectl": "devenv.kubectl_link",
     "docker-engine": "devenv.docker_engine",
     "docker-image": "devenv.docker_image",
     "docker-hosts": "devenv.docker_hosts",
