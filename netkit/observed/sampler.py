@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from netkit.errors import NetkitError
 from netkit.observed.conntrack import SUMMARY, parse_line
@@ -46,6 +47,8 @@ class Target:
     command: tuple[str, ...]
     origin: str
     """Where a line came from, in an error naming it."""
+    pid: int | None = None
+    """The process whose namespace this is, for a container's: it may exit mid-window."""
 
     @classmethod
     def netns(cls, name: str) -> Target:
@@ -57,7 +60,11 @@ class Target:
         """The namespace process `pid` runs in: a container's own, where its engine
         tracks its connections (a connection over an overlay shows in no host's table,
         only in the containers' own)."""
-        return cls(label, ("nsenter", "-t", str(pid), "-n", *_CONNTRACK), label)
+        return cls(label, ("nsenter", "-t", str(pid), "-n", *_CONNTRACK), label, pid)
+
+
+def process_exists(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
 
 
 def run(command: Sequence[str]) -> str:
@@ -97,10 +104,13 @@ def sample(
     now: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[Progress], None] | None = None,
+    exists: Callable[[int], bool] = process_exists,
 ) -> FlowSet:
     """The connections `namespaces`' tables showed over `window` seconds, one sample every
     `interval` seconds (the first at once, the last at the window's end). `runner`
-    (default: `run`) runs each command."""
+    (default: `run`) runs each command. A container whose process is gone when its table
+    cannot be read (it exited, or was replaced, mid-window) is sampled no more, with a note;
+    what it showed until then is kept. Any other failure is an error."""
     if not namespaces:
         raise NetkitError("no network namespace to sample; name one with --netns NAME")
     if window < 0 or interval <= 0:
@@ -108,7 +118,8 @@ def sample(
             f"window {window!r} s and interval {interval!r} s: expected a window >= 0 and an interval > 0"
         )
     runner = runner or run
-    targets = [Target.netns(t) if isinstance(t, str) else t for t in namespaces]
+    sampled = [Target.netns(t) if isinstance(t, str) else t for t in namespaces]
+    targets = list(sampled)
     seen: dict[tuple[str, ...], Flow] = {}
     notes: list[str] = []
     started = clock()
@@ -116,8 +127,22 @@ def sample(
     try:
         while True:
             moment = now()
-            for target in targets:
-                _read(target.origin, runner(list(target.command)), moment, seen)
+            for target in tuple(targets):
+                try:
+                    output = runner(list(target.command))
+                except NetkitError:
+                    if target.pid is None or exists(target.pid):
+                        raise
+                    targets.remove(target)
+                    notes.append(
+                        f"{target.label}: its process {target.pid} exited after {rounds} "
+                        "round(s); it was sampled no more, what it showed until then is kept"
+                    )
+                    continue
+                _read(target.origin, output, moment, seen)
+            if not targets:
+                notes.append("no namespace is left to sample: the window ends here")
+                break
             rounds += 1
             elapsed = clock() - started
             if progress is not None:
@@ -131,8 +156,8 @@ def sample(
             "the window is what was sampled until then"
         )
     notes.append(
-        f"{rounds} sample(s) of {len(targets)} namespace(s) "
-        f"({', '.join(t.label for t in targets)}), "
+        f"{rounds} sample(s) of {len(sampled)} namespace(s) "
+        f"({', '.join(t.label for t in sampled)}), "
         f"every {interval:g} s: connections that opened and closed between samples are missed"
     )
     return FlowSet(tuple(seen.values()), (), tuple(notes), (FlowFormat.CONNTRACK,))

@@ -130,3 +130,65 @@ def test_a_container_is_sampled_in_its_own_namespace_and_a_connection_seen_twice
         ("10.244.0.21", "10.244.0.31", 5432)
     ]
     assert "of 2 namespace(s) (host1/api, host2/db)" in flows.notes[-1]
+
+
+def two_containers(tables: dict[str, list[str | BaseException]], alive: set[int]):
+    """A runner answering each container's command with its next table."""
+    from netkit.observed.sampler import Target
+
+    rounds: dict[str, int] = {}
+
+    def runner(command):
+        pid = command[2]
+        rounds[pid] = rounds.get(pid, 0) + 1
+        table = tables[pid][min(rounds[pid], len(tables[pid])) - 1]
+        if isinstance(table, BaseException):
+            raise table
+        return table
+
+    targets = [Target.process("web", 101), Target.process("api", 202)]
+    clock = {"t": 0.0}
+
+    def run_sample(window: float = 6, interval: float = 2):
+        return sample(
+            targets,
+            window,
+            interval,
+            runner=runner,
+            clock=lambda: clock["t"],
+            now=lambda: START + timedelta(seconds=clock["t"]),
+            sleep=lambda s: clock.__setitem__("t", clock["t"] + s),
+            exists=lambda pid: pid in alive,
+        )
+
+    return run_sample, rounds
+
+
+def test_a_container_that_exits_mid_window_is_dropped_with_a_note_and_keeps_what_it_showed():
+    gone = NetkitError("'nsenter -t 101 -n conntrack -L' failed: No such process")
+    run_sample, rounds = two_containers(
+        {"101": [WEB_TO_API, gone], "202": [API_TO_DB]}, alive={202}
+    )
+    flows = run_sample()
+    assert len(flows.flows) == 2  # web's connection from the first round is kept
+    assert rounds == {"101": 2, "202": 4}  # web is not asked again after it is gone
+    assert any(n.startswith("web: its process 101 exited after 1 round(s)") for n in flows.notes)
+
+
+def test_a_failure_of_a_container_whose_process_still_runs_is_an_error():
+    refused = NetkitError("'nsenter -t 101 -n conntrack -L' failed: Operation not permitted")
+    run_sample, _ = two_containers({"101": [refused], "202": [API_TO_DB]}, alive={101, 202})
+    with pytest.raises(NetkitError, match="Operation not permitted"):
+        run_sample()
+
+
+def test_when_every_container_is_gone_the_window_ends_with_what_was_seen():
+    gone = NetkitError("failed: No such process")
+    run_sample, rounds = two_containers(
+        {"101": [WEB_TO_API, gone], "202": [API_TO_DB, gone]}, alive=set()
+    )
+    flows = run_sample(window=60)
+    assert len(flows.flows) == 2
+    assert rounds == {"101": 2, "202": 2}
+    assert "no namespace is left to sample: the window ends here" in flows.notes
+    assert any(n.startswith("1 sample(s) of 2 namespace(s) (web, api)") for n in flows.notes)
