@@ -138,8 +138,22 @@ class Cluster:
         self.wait("the nodes", 120, lambda: self.api.nodes_ready(NODE_NAMES))
         for node in nodes:
             self.start_enforcer(s, node)
+        self.install_policy_crds()
         elapsed = round(time.monotonic() - t0)
         LOG.say(f"running in {elapsed}s (kubeconfig: {self.layout.admin_kubeconfig})")
+
+    def install_policy_crds(self) -> None:
+        """The network-policy API's and Calico's CRDs (`crds/`), so that the API server
+        takes the cluster-wide and tiered policies a stack declares (staging's), as a
+        cluster with those projects installed would. Nothing here enforces them: `netkit
+        probe` says so."""
+        from netkit.crds import install_crds, policy_crd_files
+        from netkit.errors import NetkitError
+
+        try:
+            install_crds(policy_crd_files(REPO), kubeconfig=str(self.layout.admin_kubeconfig))
+        except NetkitError as err:
+            raise EnvError(f"installing the policy CRDs: {err}") from err
 
     def make_pki(self, api_service_ip: str) -> None:
         pki = self.layout.pki

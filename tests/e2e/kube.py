@@ -26,6 +26,22 @@ from tests.e2e.harness import REPO
 CLUSTER_SCRIPT = REPO / "scripts" / "cluster.sh"
 
 
+POLICY_CRDS = {
+    # The CRDs of crds/ (the network-policy API's and Calico's): the cluster's start installs them.
+    "adminnetworkpolicies.policy.networking.k8s.io",
+    "baselineadminnetworkpolicies.policy.networking.k8s.io",
+    "clusternetworkpolicies.policy.networking.k8s.io",
+    "globalnetworkpolicies.projectcalico.org",
+    "globalnetworksets.projectcalico.org",
+    "networkpolicies.projectcalico.org",
+    "networksets.projectcalico.org",
+    "stagedglobalnetworkpolicies.projectcalico.org",
+    "stagedkubernetesnetworkpolicies.projectcalico.org",
+    "stagednetworkpolicies.projectcalico.org",
+    "tiers.projectcalico.org",
+}
+
+
 def cluster_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(CLUSTER_SCRIPT), *args],

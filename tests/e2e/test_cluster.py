@@ -22,7 +22,7 @@ import yaml
 
 from tests.e2e.conftest import ADDRESS_PLAN
 from tests.e2e.harness import REPO, Project, Stack
-from tests.e2e.kube import Api, kubeconfig_path, local_cluster, wait_until
+from tests.e2e.kube import POLICY_CRDS, Api, kubeconfig_path, local_cluster, wait_until
 from tests.e2e.test_stack import summary
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +56,19 @@ def applied(api: Api, project: Project, k8s_stack: Stack) -> Iterator[Api]:
 def _ready_replicas(api: Api, namespace: str, name: str) -> int:
     deployment = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}")
     return int(deployment.get("status", {}).get("readyReplicas") or 0)
+
+
+def test_the_cluster_serves_the_cluster_wide_and_tiered_policy_kinds(api: Api):
+    """The cluster's start installs the network-policy API's and Calico's CRDs (`crds/`),
+    so the API server takes what staging declares; each is Established."""
+    crds = {
+        item["metadata"]["name"]: item
+        for item in api.items("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+    }
+    for name in POLICY_CRDS:
+        assert name in crds, name
+        conditions = {c["type"]: c["status"] for c in crds[name]["status"]["conditions"]}
+        assert conditions.get("Established") == "True", name
 
 
 def test_the_deployments_are_ready_on_both_nodes_with_pods_in_the_pod_range(applied: Api):

@@ -2,7 +2,7 @@
 and netkit reads such objects back from it.
 
 The fixture installs the repository's CRDs (crds/: the network-policy API's and Calico's)
-with `netkit.crds.install_crds`, through the official client, as the cluster's start will.
+with `netkit.crds.install_crds`, through the official client, as the cluster's start does.
 Then, against the real API server:
 
 - every baseline kind, as the component writes it, is accepted (a server-side dry run),
@@ -33,7 +33,7 @@ from netkit.spec import BaselineSpec, DnsSpec
 from netkit_cli.synth import synthesize
 from netkit_components.kubernetes.cluster_baseline import baseline_manifest
 from tests.e2e.harness import REPO
-from tests.e2e.kube import Api, kubeconfig_path, local_cluster
+from tests.e2e.kube import POLICY_CRDS, Api, kubeconfig_path, local_cluster
 
 pytestmark = pytest.mark.e2e
 
@@ -42,19 +42,7 @@ NAMESPACE = f"{PREFIX}-objects"
 """Namespaced objects of the stacks are dry-run here, and cluster-scoped ones under a
 name with PREFIX (their own namespaces and names may be the dev stack's, applied on this
 cluster)."""
-CRDS = {
-    "adminnetworkpolicies.policy.networking.k8s.io",
-    "baselineadminnetworkpolicies.policy.networking.k8s.io",
-    "clusternetworkpolicies.policy.networking.k8s.io",
-    "globalnetworkpolicies.projectcalico.org",
-    "globalnetworksets.projectcalico.org",
-    "networkpolicies.projectcalico.org",
-    "networksets.projectcalico.org",
-    "stagedglobalnetworkpolicies.projectcalico.org",
-    "stagedkubernetesnetworkpolicies.projectcalico.org",
-    "stagednetworkpolicies.projectcalico.org",
-    "tiers.projectcalico.org",
-}
+CRDS = POLICY_CRDS
 PLURALS = {
     ("v1", "Namespace"): "namespaces",
     ("v1", "Service"): "services",
