@@ -54,6 +54,13 @@ long to go or answer."""
 PROBE_SECONDS = 2.0
 """How long one look at a starting engine waits for its answer."""
 
+MANAGER_HEAD_START = 10.0
+"""Seconds the workers' engines wait for the manager's to answer before they start anyway.
+A worker whose network agent starts a few milliseconds before the manager's fails to join
+the swarm's gossip, and tries again only a minute later (measured: 61 s); a stalled manager
+must not hold the workers back for longer than this."""
+"""How long one look at a starting engine waits for its answer."""
+
 STOP_GRACE = 60.0
 """dockerd gives each container 10 s (busybox httpd as PID 1 ignores SIGTERM) and forces
 its own shutdown after 30 s or so on a loaded machine; SIGKILL after this long."""
@@ -169,21 +176,28 @@ def namespace_up(host: Host) -> None:
 
 class EngineStart:
     """One engine on its way up, advanced a step at a time, so that the engines start
-    together in one loop (each waits mostly on its own containerd) and none waits on
-    another: a worker's engine starts even while its manager's stalls."""
+    together in one loop (each waits mostly on its own containerd). A worker's engine
+    (`after` its manager's) starts once the manager's answers, or after
+    `MANAGER_HEAD_START` even while the manager's stalls."""
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, after: EngineStart | None = None) -> None:
         self.host = host
+        self.after = after
         self.old = host.engine.pid()
         self.launched: int | None = None
-        self.deadline = time.monotonic() + SETTLE_SECONDS
+        self.answered = False
+        self.created = time.monotonic()
+        self.deadline = self.created + SETTLE_SECONDS
 
     def step(self) -> bool:
         """True once the engine answers; raises when it will not."""
         host = self.host
         if host.answers(timeout=PROBE_SECONDS):
+            self.answered = True
             return True
         if self.launched is None:
+            if self.waits_for_its_manager():
+                return False
             # An engine still shutting down holds the pid file: wait for it to go. A pid
             # file left by a killed engine would stop the new one ("pid file found").
             if self.old is not None and pid_alive(self.old):
@@ -206,10 +220,18 @@ class EngineStart:
             raise EnvError(f"{host.name}: dockerd {why}; last lines of {log_file}:\n  {shown}")
         return False
 
+    def waits_for_its_manager(self) -> bool:
+        after = self.after
+        if after is None or after.answered:
+            return False
+        return time.monotonic() - self.created < MANAGER_HEAD_START
+
 
 def engines_up(hosts: list[Host]) -> None:
-    """Start the hosts' engines that do not answer, and wait until all do."""
-    starting = [EngineStart(host) for host in hosts]
+    """Start the hosts' engines that do not answer, and wait until all do; the workers'
+    (the hosts after the first) once the manager's answers, or after its head start."""
+    manager = EngineStart(hosts[0])
+    starting = [manager, *(EngineStart(host, after=manager) for host in hosts[1:])]
     while starting := [start for start in starting if not start.step()]:
         time.sleep(0.5)
 

@@ -72,6 +72,7 @@ def start(hosts: list[Host]) -> int:
     swarm.prune_nodes(manager)
     for host in hosts:
         swarm.containers_up(host, timeout)
+    swarm.wait_gossip(hosts, timeout)
     images_up(hosts)
     return status(hosts)
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from devenv.docker_host import Host
 from devenv.errors import CommandFailed, EnvError
+from devenv.log import Log
 from devenv.run import succeeds
 
 READY_TIMEOUT_VARIABLE = "NETKIT_SWARM_READY_TIMEOUT"
@@ -23,7 +24,16 @@ DEFAULT_READY_TIMEOUT = 300.0
 """Seconds a worker gets to become Ready in the swarm after its engine starts (a loaded
 machine can take more than a minute)."""
 
+LOG = Log("swarm")
+
 NETWORK_NOT_FOUND = re.compile(r"network .* not found")
+
+GOSSIP_NETWORK = "ingress"
+"""The overlay every swarm node joins by itself: its peers, as a node lists them, are the
+nodes its gossip reaches. Names on an overlay travel by that gossip, not by the manager."""
+
+GOSSIP_PATIENCE = 5.0
+"""Seconds of waiting on the gossip before saying so (it usually completes within them)."""
 
 
 def ready_timeout(environ: Mapping[str, str] = os.environ) -> float:
@@ -141,6 +151,73 @@ def prune_nodes(manager: Host) -> None:
     for node_id in workers:
         if "down" in node_status(manager, node_id):
             succeeds(["docker", "-H", manager.url, "node", "rm", "--force", node_id])
+
+
+def parse_peers(peers_json: str) -> set[str]:
+    """The peer addresses in `docker network inspect -v --format '{{json .Peers}}'`
+    (`null` when the node knows none)."""
+    try:
+        peers = json.loads(peers_json)
+    except ValueError:
+        return set()
+    if not isinstance(peers, list):
+        return set()
+    return {p["IP"] for p in peers if isinstance(p, dict) and isinstance(p.get("IP"), str)}
+
+
+def gossip_peers(host: Host) -> set[str]:
+    """The addresses of the nodes the host's gossip reaches; none while its engine has not
+    joined the ingress network yet."""
+    try:
+        shown = host.docker(
+            "network", "inspect", "-v", GOSSIP_NETWORK, "--format", "{{json .Peers}}"
+        )
+    except EnvError:
+        return set()
+    return parse_peers(shown)
+
+
+def unreached(hosts: list[Host]) -> dict[str, list[str]]:
+    """For each host that does not reach them all yet, the hosts its gossip misses."""
+    missing: dict[str, list[str]] = {}
+    for host in hosts:
+        peers = gossip_peers(host)
+        lacking = [other.name for other in hosts if other.address not in peers]
+        if lacking:
+            missing[host.name] = lacking
+    return missing
+
+
+def describe(missing: dict[str, list[str]]) -> str:
+    return "; ".join(
+        f"{name} does not reach {', '.join(others)}" for name, others in missing.items()
+    )
+
+
+def wait_gossip(hosts: list[Host], timeout: float) -> None:
+    """Wait until every host's gossip reaches every other.
+
+    Ready in the swarm is not enough for names across hosts. A worker that registers with
+    the manager before the manager's network agent listens fails its gossip join, and its
+    engine tries again only a minute later (measured: 73 s after the start); until then a
+    container on another host does not resolve its containers' names."""
+    started = time.monotonic()
+    said = False
+    while missing := unreached(hosts):
+        waited = time.monotonic() - started
+        if waited > timeout:
+            raise EnvError(
+                f"the swarm's gossip is incomplete after {timeout:g} s: {describe(missing)} "
+                f"(containers on an overlay would not resolve each other's names); see "
+                f"{hosts[0].engine.log_file}"
+            )
+        if not said and waited > GOSSIP_PATIENCE:
+            LOG.say(
+                f"waiting for the swarm's gossip: {describe(missing)} yet (an engine tries "
+                "its join again every minute)"
+            )
+            said = True
+        time.sleep(1)
 
 
 def restarts_itself(policy: str, config_v2: str | None) -> bool:

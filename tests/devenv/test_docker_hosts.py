@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -145,6 +146,57 @@ def test_only_an_overlay_not_known_yet_is_worth_starting_again() -> None:
     assert not swarm.network_not_ready("Error response from daemon: No such container: abc")
 
 
+@pytest.mark.parametrize(
+    ("shown", "peers"),
+    [
+        ('[{"Name":"28e9a606452e","IP":"10.199.0.1"},{"Name":"2483","IP":"10.199.0.2"}]\n',
+         {"10.199.0.1", "10.199.0.2"}),
+        ("null\n", set()),
+        ("", set()),
+        ('[{"Name":"x"}]', set()),
+    ],
+)  # fmt: skip
+def test_gossip_peers_from_the_verbose_inspect_of_the_ingress_network(
+    shown: str, peers: set[str]
+) -> None:
+    assert swarm.parse_peers(shown) == peers
+
+
+def test_start_waits_until_every_host_s_gossip_reaches_every_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosts = docker_hosts.plan(3, tmp_path)
+    everyone = {h.address for h in hosts}
+    # host3 joins the gossip on the third look (as a worker retries its join).
+    seen = {"host1": [everyone - {"10.199.0.3"}] * 2, "host3": [set(), {"10.199.0.3"}]}
+    looks: list[str] = []
+
+    def peers(host: Host) -> set[str]:
+        looks.append(host.name)
+        left = seen.get(host.name, [])
+        return left.pop(0) if left else everyone
+
+    monkeypatch.setattr(swarm, "gossip_peers", peers)
+    monkeypatch.setattr(swarm.time, "sleep", lambda _: None)
+    swarm.wait_gossip(hosts, timeout=60)
+    assert looks == ["host1", "host2", "host3"] * 3
+
+
+def test_gossip_that_stays_incomplete_names_who_misses_whom(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosts = docker_hosts.plan(3, tmp_path)
+    apart = {"host1": {"10.199.0.1", "10.199.0.2"}, "host2": {"10.199.0.1", "10.199.0.2"}}
+    monkeypatch.setattr(swarm, "gossip_peers", lambda host: apart.get(host.name, {host.address}))
+    monkeypatch.setattr(swarm.time, "sleep", lambda _: None)
+    with pytest.raises(EnvError) as raised:
+        swarm.wait_gossip(hosts, timeout=0)
+    assert str(raised.value).startswith(
+        "the swarm's gossip is incomplete after 0 s: host1 does not reach host3; "
+        "host2 does not reach host3; host3 does not reach host1, host2 (containers"
+    )
+
+
 def test_the_ready_timeout_comes_from_the_environment() -> None:
     assert swarm.ready_timeout({}) == 300
     assert swarm.ready_timeout({"NETKIT_SWARM_READY_TIMEOUT": "45"}) == 45
@@ -194,3 +246,74 @@ def test_the_machine_s_engine_check_names_the_fix(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "sudo scripts/docker-engine.sh" in done.stderr
+
+
+class Clock:
+    """time.monotonic and time.sleep of a start that takes no time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def engines_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stalled: set[str]
+) -> list[tuple[float, str, str]]:
+    """What engines_up did, as (time, event, host): a launched engine answers at the next
+    look; a stalled one (its old engine alive) answers never."""
+    from devenv import docker_host
+
+    clock = Clock()
+    events: list[tuple[float, str, str]] = []
+    launched: set[str] = set()
+
+    def answers(host: Host, timeout: float = 0) -> bool:
+        if host.name in launched:
+            events.append((clock.now, "answered", host.name))
+            return True
+        return False
+
+    def launch(host: Host) -> int:
+        events.append((clock.now, "launched", host.name))
+        launched.add(host.name)
+        return 4242
+
+    monkeypatch.setattr(docker_host, "time", clock)
+    monkeypatch.setattr(Host, "answers", answers)
+    monkeypatch.setattr(docker_host, "launch", launch)
+    monkeypatch.setattr(docker_host, "pid_alive", lambda pid: True)
+    hosts = docker_hosts.plan(3, tmp_path)
+    for host in hosts:
+        if host.name in stalled:
+            host.engine.pid_file.parent.mkdir(parents=True)
+            host.engine.pid_file.write_text("4141\n")
+    with contextlib.suppress(EnvError):
+        docker_host.engines_up(hosts)
+    return events
+
+
+def test_the_workers_engines_start_once_the_manager_s_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker whose network agent starts before the manager's misses the swarm's gossip
+    # for a minute.
+    events = engines_started(tmp_path, monkeypatch, stalled=set())
+    order = [(event, host) for _, event, host in events]
+    assert order[:2] == [("launched", "host1"), ("answered", "host1")]
+    assert sorted(order[2:4]) == [("launched", "host2"), ("launched", "host3")]
+
+
+def test_a_stalled_manager_holds_the_workers_engines_back_for_its_head_start_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devenv.docker_host import MANAGER_HEAD_START
+
+    events = engines_started(tmp_path, monkeypatch, stalled={"host1"})
+    launches = [(when, host) for when, event, host in events if event == "launched"]
+    assert [host for _, host in launches] == ["host2", "host3"]
+    assert all(MANAGER_HEAD_START <= when <= MANAGER_HEAD_START + 1 for when, _ in launches)
