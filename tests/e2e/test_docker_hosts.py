@@ -69,8 +69,10 @@ def resolved(host: str, container: str, name: str) -> subprocess.CompletedProces
     """`nslookup NAME` in a container, again while its engine's DNS does not answer yet.
 
     A container that has just joined an overlay learns its peers' names through the swarm's
-    gossip; on a loaded machine the engine's resolver can time out for a few seconds first
-    ("no servers could be reached"). A wrong answer is returned at once, never retried.
+    gossip. `scripts/docker-hosts.sh start` returns once that gossip reaches every host, but
+    on a loaded machine the new containers' entries can still take a few seconds, and the
+    engine's resolver times out meanwhile ("no servers could be reached"). A wrong answer is
+    returned at once, never retried.
     """
     deadline = time.monotonic() + 30
     while True:
