@@ -189,8 +189,13 @@ def unreached(hosts: list[Host]) -> dict[str, list[str]]:
 
 
 def describe(missing: dict[str, list[str]]) -> str:
+    """One clause per host: whom it misses, or that it lists no peer at all (its engine has
+    not joined the ingress network, or the network was removed)."""
     return "; ".join(
-        f"{name} does not reach {', '.join(others)}" for name, others in missing.items()
+        f"{name} lists no peer of the {GOSSIP_NETWORK} network"
+        if name in others
+        else f"{name} does not reach {', '.join(others)}"
+        for name, others in missing.items()
     )
 
 

@@ -197,6 +197,12 @@ def test_gossip_that_stays_incomplete_names_who_misses_whom(
     )
 
 
+def test_a_host_that_lists_no_peer_is_said_to() -> None:
+    assert swarm.describe({"host3": ["host1", "host2", "host3"], "host1": ["host3"]}) == (
+        "host3 lists no peer of the ingress network; host1 does not reach host3"
+    )
+
+
 def test_the_ready_timeout_comes_from_the_environment() -> None:
     assert swarm.ready_timeout({}) == 300
     assert swarm.ready_timeout({"NETKIT_SWARM_READY_TIMEOUT": "45"}) == 45
