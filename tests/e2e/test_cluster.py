@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devenv.cluster_layout import Layout, image_ref
 from tests.e2e.conftest import ADDRESS_PLAN
 from tests.e2e.harness import REPO, Project, Stack
 from tests.e2e.kube import POLICY_CRDS, Api, kubeconfig_path, local_cluster, wait_until
@@ -56,6 +57,35 @@ def applied(api: Api, project: Project, k8s_stack: Stack) -> Iterator[Api]:
 def _ready_replicas(api: Api, namespace: str, name: str) -> int:
     deployment = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}")
     return int(deployment.get("status", {}).get("readyReplicas") or 0)
+
+
+def test_the_server_image_exits_on_sigterm_as_a_container_s_first_process(api: Api) -> None:
+    """The image the nodes run, stopped as a pod's stop does: SIGTERM, then SIGKILL after a
+    grace. A shell as a container's first process gets no signal it has no handler for;
+    without serve.sh's trap it would be killed at the end of the grace (exit 137)."""
+    archive = Layout.default().images / "server.tar"
+    loaded = subprocess.run(
+        ["docker", "load", "-q", "-i", str(archive)], capture_output=True, text=True
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    started = subprocess.run(
+        ["docker", "run", "-d", "--label", f"netkit-e2e={NAME}", image_ref("server")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    container = started.stdout.strip()
+    try:
+        stopped = subprocess.run(
+            ["docker", "stop", "-t", "30", container], capture_output=True, text=True
+        )
+        assert stopped.returncode == 0, stopped.stderr
+        shown = subprocess.run(
+            ["docker", "inspect", "-f", "{{.State.ExitCode}}", container],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert shown.stdout.strip() == "0"
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
 
 
 def test_the_cluster_serves_the_cluster_wide_and_tiered_policy_kinds(api: Api):
