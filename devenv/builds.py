@@ -37,7 +37,7 @@ from devenv.run import run, run_shown
 TOOLCHAIN = REPO / "toolchain"
 
 # Seconds each build took within `make up` and `make test` on a fresh clone, every cache
-# empty (Go's too), nothing else running, 2 cores: the estimates until a build on this
+# empty (Go's too), 2 cores, beside a few short commands: the estimates until a build on this
 # machine records its own (cache_home()/build-times.json).
 FRESH_SECONDS = {
     "pulumi": 209,

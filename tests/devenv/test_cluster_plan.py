@@ -244,3 +244,33 @@ def test_the_entry_script_prints_the_kubeconfig_path(tmp_path: Path) -> None:
         check=True,
     )
     assert done.stdout == f"{tmp_path}/netkit/cluster/admin.kubeconfig\n"
+
+
+def test_the_policy_crds_of_crds_go_to_the_cluster_through_its_admin_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The end-to-end test of the CRDs passes on any cluster whose etcd already holds them;
+    # this one fails if the install stops sending every file of crds/ to this cluster, or
+    # its failure stops being one line.
+    import netkit.crds
+    from devenv.errors import EnvError
+    from netkit.errors import NetkitError
+
+    sent: list[tuple[list[Path], str | None]] = []
+
+    def install(files: list[Path], *, kubeconfig: str | None = None) -> list[str]:
+        sent.append((list(files), kubeconfig))
+        return []
+
+    monkeypatch.setattr(netkit.crds, "install_crds", install)
+    layout = Layout(tmp_path)
+    cluster.Cluster(layout).install_policy_crds()
+    assert sent == [(netkit.crds.policy_crd_files(REPO), str(layout.admin_kubeconfig))]
+    assert len(sent[0][0]) == 11
+
+    def refuse(files: list[Path], *, kubeconfig: str | None = None) -> list[str]:
+        raise NetkitError("tiers.projectcalico.org: not Established within 60 s")
+
+    monkeypatch.setattr(netkit.crds, "install_crds", refuse)
+    with pytest.raises(EnvError, match=r"^installing the policy CRDs: tiers\.projectcalico"):
+        cluster.Cluster(layout).install_policy_crds()
